@@ -1,0 +1,68 @@
+/*
+ * ingest: group commit of webhook requests into the store.
+ *
+ * One writer thread owns the write connection. Requests hand it a job and are told, through a
+ * callback, once their alerts are on disk (or not). The writer takes every job queued while
+ * the previous commit was syncing, stores them in ONE transaction (each job in its own
+ * savepoint, so one bad job spares its batch mates), commits, and only then reports success.
+ * A request answered 200 therefore always has its alerts committed with synchronous=FULL, and
+ * the fsync cost is shared by the whole batch: throughput is not capped by the disk's fsync
+ * rate.
+ *
+ * Metrics (stored, duplicate, commit timings) are counted only after a successful commit.
+ *
+ * Thread: rr_ingest_submit and rr_ingest_ready may be called from any thread; job callbacks
+ * run on the writer thread and must not block.
+ */
+#ifndef RR_INGEST_H
+#define RR_INGEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "rr/alert.h"
+#include "rr/err.h"
+
+struct rr_ingest;
+
+struct rr_ingest_job {
+    /* Filled by the submitter. */
+    const struct rr_webhook *webhook; /* borrowed until done() is called */
+    int64_t received_ms;              /* receipt time, ms since the epoch */
+    void (*done)(struct rr_ingest_job *job); /* called exactly once, on the writer thread */
+    void *ctx;                        /* the submitter's */
+    /* Filled by ingest before done(). */
+    enum rr_err err;      /* RR_OK when committed; RR_ERR_BUSY / RR_ERR_DB: not stored */
+    struct rr_diag diag;  /* why, when err != RR_OK */
+    unsigned stored;      /* new episodes + transitions committed */
+    unsigned duplicates;  /* known episodes that changed nothing */
+    /* Private. */
+    struct rr_ingest_job *next;
+};
+
+struct rr_ingest_options {
+    int busy_timeout_ms;      /* passed to the store; 0 = its default */
+    unsigned max_batch_jobs;  /* jobs per transaction; 0 = default 4096 */
+};
+
+/*
+ * Opens the store at db_path and starts the writer thread.
+ * @param[out] out owned; stop with rr_ingest_stop()
+ */
+RR_NODISCARD enum rr_err rr_ingest_start(const char *db_path, const struct rr_ingest_options *opts,
+                                         struct rr_ingest **out, struct rr_diag *diag);
+
+/* Queues a job. done() runs later on the writer thread (or at once with RR_ERR_DB when
+ * ingest is stopping). Never blocks on the disk. */
+void rr_ingest_submit(struct rr_ingest *ingest, struct rr_ingest_job *job);
+
+/* Submits and waits: for the CLI and tests. Returns job->err. */
+enum rr_err rr_ingest_submit_wait(struct rr_ingest *ingest, struct rr_ingest_job *job);
+
+/* True while the last commit (or probe) succeeded and the database is writable. */
+bool rr_ingest_ready(struct rr_ingest *ingest);
+
+/* Finishes every queued job, stops the writer, closes the store. NULL-safe. */
+void rr_ingest_stop(struct rr_ingest *ingest);
+
+#endif
