@@ -169,22 +169,29 @@ const char *rr_clock_format_ms(int64_t ms, char *buf, size_t cap)
     char tmp[40];
     struct rr_time t = {.sec = sec, .nsec = 0};
     rr_time_format(t, tmp, sizeof tmp);
-    tmp[19] = '\0'; /* drop the "Z" */
+    tmp[strlen(tmp) - 1] = '\0'; /* drop the "Z" (not always at [19]: years past 9999) */
     snprintf(buf, cap, "%s.%03dZ", tmp, (int)milli);
     return buf;
 }
 
+/* Prometheus's model.ParseDuration: "0" alone, or [0-9]+ unit groups with units from the
+ * largest to the smallest, each at most once ("1h30m" yes; "30m1h", "1m1m" no). */
 enum rr_err rr_duration_parse(const char *s, int64_t *out_ms, struct rr_diag *diag)
 {
     static const struct {
         const char *unit;
         int64_t ms;
-    } units[] = {{"ms", 1},        {"s", 1000},        {"m", 60000},        {"h", 3600000},
-                 {"d", 86400000}, {"w", 604800000}, {"y", 31536000000}};
+    } units[] = {{"y", 31536000000}, {"w", 604800000}, {"d", 86400000}, {"h", 3600000},
+                 {"m", 60000},       {"s", 1000},      {"ms", 1}};
     const char *p = s;
     int64_t total = 0;
+    size_t next_unit = 0; /* units before this index are used up */
     if (!*p)
         return rr_diag_set(diag, RR_ERR_INVAL, "empty duration");
+    if (strcmp(s, "0") == 0) {
+        *out_ms = 0;
+        return RR_OK;
+    }
     while (*p) {
         if (*p < '0' || *p > '9')
             return rr_diag_set(diag, RR_ERR_INVAL, "not a duration: '%s'", s);
@@ -194,17 +201,23 @@ enum rr_err rr_duration_parse(const char *s, int64_t *out_ms, struct rr_diag *di
                 return rr_diag_set(diag, RR_ERR_INVAL, "duration too long: '%s'", s);
             n = n * 10 + (*p++ - '0');
         }
-        int64_t mul = 0;
-        size_t best = 0;
+        size_t best = 0, which = 0;
         for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
             size_t ul = strlen(units[i].unit);
             if (strncmp(p, units[i].unit, ul) == 0 && ul > best) {
                 best = ul;
-                mul = units[i].ms;
+                which = i;
             }
         }
         if (!best)
             return rr_diag_set(diag, RR_ERR_INVAL, "not a duration (unknown unit): '%s'", s);
+        if (which < next_unit)
+            return rr_diag_set(diag, RR_ERR_INVAL,
+                               "not a duration (units must go from largest to smallest, each "
+                               "once): '%s'",
+                               s);
+        next_unit = which + 1;
+        int64_t mul = units[which].ms;
         if (n > INT64_MAX / mul || total > INT64_MAX - n * mul)
             return rr_diag_set(diag, RR_ERR_INVAL, "duration too long: '%s'", s);
         total += n * mul;

@@ -70,6 +70,8 @@ void rr_log_write(enum rr_log_level level, const char *module, const char *msg, 
         va_end(ap);
         if (m > 0)
             len += (size_t)m < sizeof line - len ? (size_t)m : sizeof line - len - 1;
+        else
+            len--; /* nothing after the message: drop the separator */
     }
     if (len + 1 >= sizeof line)
         len = sizeof line - 2;

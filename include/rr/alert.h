@@ -11,6 +11,14 @@
  * Identity (labels) is never altered: a label over its cap rejects the request. Information
  * (annotations, generatorURL, other strings) over its cap is truncated at a UTF-8 boundary and
  * counted in rr_webhook.truncated, never rejected: a rejected group is re-sent forever.
+ * Annotations whose name is over RR_ALERT_MAX_LABEL_NAME, and those past the first
+ * RR_ALERT_MAX_ANNOTATIONS in name order, are dropped and counted the same way.
+ *
+ * A member that is null counts as absent (Go decodes null as "not set"). Details name the
+ * field by path: "body: invalid UTF-8 at byte 57" (0-based offset), "body: line 1 column 9:
+ * <decoder message>", "body: JSON nesting deeper than 16", "version: unsupported version "3",
+ * want "4"", "alerts[0].labels.team: not a string", "alerts: more than 10000 alerts". A label
+ * name that is not a plain identifier appears quoted: alerts[0].labels["a.b"].
  *
  * jansson stays inside this module. Thread: any; a webhook belongs to one thread at a time.
  */
@@ -66,12 +74,13 @@ struct rr_webhook {
     struct rr_labelset group_labels; /* may be empty */
     struct rr_labelset common_labels;
     struct rr_labelset common_annotations;
+    struct rr_labelset route_labels; /* Alertmanager >= 0.34; empty when absent */
     const char *external_url;        /* "" when absent */
     const char *group_key;           /* "" when absent */
     const char *notification_reason; /* "" when absent (Alertmanager < 0.32) */
     int64_t truncated_alerts;        /* Alertmanager's max_alerts drop count, >= 0 */
     size_t truncated;                /* values this parser truncated at their caps */
-    void *arena;                     /* private: owns every string and array above */
+    void *arena; /* private: the arena holding this struct and every string and array above */
 };
 
 /*
@@ -91,7 +100,9 @@ const char *rr_labelset_get(const struct rr_labelset *set, const char *name);
  * byte 0xFF (prometheus/common model.LabelSet.Fingerprint). */
 uint64_t rr_labelset_fingerprint(const struct rr_labelset *set);
 
-/* Appends the set as a compact JSON object with keys in name order ({"a":"1","b":"2"}). */
+/* Appends the set as a compact JSON object with keys in name order ({"a":"1","b":"2"}):
+ * '"', '\\' and bytes below 0x20 escaped, UTF-8 passed through raw. RR_ERR_LIMIT (and out
+ * left as it was) when the buffer's cap is reached. */
 RR_NODISCARD enum rr_err rr_labelset_to_json(const struct rr_labelset *set, struct rr_buf *out);
 
 /* "firing" or "resolved". */

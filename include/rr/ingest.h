@@ -11,8 +11,15 @@
  *
  * Metrics (stored, duplicate, commit timings) are counted only after a successful commit.
  *
- * Thread: rr_ingest_submit and rr_ingest_ready may be called from any thread; job callbacks
- * run on the writer thread and must not block.
+ * Readiness: rr_ingest_ready turns false when a group commit fails (or a job hits a storage
+ * error) and true again after the next clean commit; while it is false and no traffic comes,
+ * the writer probes the database about once a second, so /-/ready recovers on its own once the
+ * disk has room again or the lock is released.
+ *
+ * Thread: rr_ingest_submit, rr_ingest_submit_wait, rr_ingest_ready and rr_ingest_get_stats may
+ * be called from any thread; job callbacks run on the writer thread and must not block. Lock
+ * order: the ingest's queue lock is a leaf — it is never held while the store, a done()
+ * callback, the log or the metrics run — so a done() may take its own locks freely.
  */
 #ifndef RR_INGEST_H
 #define RR_INGEST_H
@@ -28,21 +35,27 @@ struct rr_ingest;
 struct rr_ingest_job {
     /* Filled by the submitter. */
     const struct rr_webhook *webhook; /* borrowed until done() is called */
+    const char *const *decisions;     /* borrowed until done(); NULL, or webhook->n_alerts
+                                         decision JSON texts (each may be NULL), kept for new
+                                         episodes only */
     int64_t received_ms;              /* receipt time, ms since the epoch */
-    void (*done)(struct rr_ingest_job *job); /* called exactly once, on the writer thread */
-    void *ctx;                        /* the submitter's */
+    /* Called exactly once: on the writer thread, or at once on the submitting thread when
+     * ingest is stopping. Ingest never touches the job after calling it. */
+    void (*done)(struct rr_ingest_job *job);
+    void *ctx; /* the submitter's */
     /* Filled by ingest before done(). */
-    enum rr_err err;      /* RR_OK when committed; RR_ERR_BUSY / RR_ERR_DB: not stored */
-    struct rr_diag diag;  /* why, when err != RR_OK */
-    unsigned stored;      /* new episodes + transitions committed */
-    unsigned duplicates;  /* known episodes that changed nothing */
+    enum rr_err err;     /* RR_OK when committed; RR_ERR_BUSY / RR_ERR_DB: not stored */
+    struct rr_diag diag; /* why, when err != RR_OK */
+    unsigned stored;     /* new episodes + transitions committed */
+    unsigned duplicates; /* known episodes that changed nothing */
+    uint64_t batch;      /* which group commit carried it (1, 2, ...); logs and tests */
     /* Private. */
     struct rr_ingest_job *next;
 };
 
 struct rr_ingest_options {
-    int busy_timeout_ms;      /* passed to the store; 0 = its default */
-    unsigned max_batch_jobs;  /* jobs per transaction; 0 = default 4096 */
+    int busy_timeout_ms;     /* passed to the store; 0 = its default */
+    unsigned max_batch_jobs; /* jobs per transaction; 0 = default 4096 */
 };
 
 /*
@@ -56,13 +69,27 @@ RR_NODISCARD enum rr_err rr_ingest_start(const char *db_path, const struct rr_in
  * ingest is stopping). Never blocks on the disk. */
 void rr_ingest_submit(struct rr_ingest *ingest, struct rr_ingest_job *job);
 
-/* Submits and waits: for the CLI and tests. Returns job->err. */
+/* Submits and waits: for the CLI and tests. Sets job->done and job->ctx itself (the caller's
+ * are ignored). Returns job->err. */
 enum rr_err rr_ingest_submit_wait(struct rr_ingest *ingest, struct rr_ingest_job *job);
 
 /* True while the last commit (or probe) succeeded and the database is writable. */
 bool rr_ingest_ready(struct rr_ingest *ingest);
 
-/* Finishes every queued job, stops the writer, closes the store. NULL-safe. */
+/* Counters since start, for tests and diagnostics (metrics.h holds the exported ones). */
+struct rr_ingest_stats {
+    uint64_t batches;         /* transactions attempted */
+    uint64_t commits;         /* transactions committed */
+    uint64_t commit_failures; /* transactions that failed: begin, a lost transaction or commit */
+    uint64_t jobs_committed;  /* jobs answered RR_OK */
+    uint64_t jobs_failed;     /* jobs answered an error (refused ones included) */
+    uint64_t probes;          /* health probes run while not ready */
+};
+void rr_ingest_get_stats(struct rr_ingest *ingest, struct rr_ingest_stats *out);
+
+/* Refuses new jobs (done() at once with RR_ERR_DB "shutting down"), finishes every queued job,
+ * stops the writer, closes the store. Submits may race with it, but none may start after it
+ * returns. NULL-safe. */
 void rr_ingest_stop(struct rr_ingest *ingest);
 
 #endif

@@ -11,7 +11,10 @@
  * latest annotations, the last-receipt time and the repeat count.
  *
  * Errors: SQLITE_BUSY/LOCKED past the busy timeout -> RR_ERR_BUSY; read-only, disk full, I/O
- * and corruption -> RR_ERR_DB; both mean "not stored" (503). sqlite3_errmsg goes to the diag.
+ * and corruption (and anything else the engine reports) -> RR_ERR_DB; both mean "not stored"
+ * (503). A row that breaks the schema (a NOT NULL or CHECK constraint, say an alert without an
+ * alertname) -> RR_ERR_INVAL: that one request is wrong, the database is fine. sqlite3_errmsg
+ * goes to the diag, prefixed with the operation ("put alert: database or disk is full").
  *
  * Thread: a struct rr_store is one connection and belongs to one thread at a time. Open one
  * per thread; WAL lets readers run beside the single writer. <sqlite3.h> stays in store.c.
@@ -27,9 +30,13 @@
 
 struct rr_store;
 
+#define RR_STORE_DEFAULT_BUSY_TIMEOUT_MS 2000
+
 struct rr_store_options {
-    bool readonly;       /* open SQLITE_OPEN_READONLY (report, API readers) */
-    int busy_timeout_ms; /* how long to wait for a lock before RR_ERR_BUSY; 0 = default 2000 */
+    bool readonly;           /* open SQLITE_OPEN_READONLY (report, API readers) */
+    int busy_timeout_ms;     /* how long to wait for a lock before RR_ERR_BUSY; 0 = default 2000 */
+    unsigned max_page_count; /* cap on the file size in pages (PRAGMA max_page_count); past it a
+                                write fails as on a full disk. 0 = SQLite's default. Tests. */
 };
 
 /* What storing one alert did. */
@@ -41,27 +48,40 @@ enum rr_store_outcome {
 
 /*
  * Opens (creating it and its parent directory when writable) and migrates the database.
+ * A read-only open never migrates: it fails when the file is missing or its schema is older.
+ * A database whose schema is newer than this binary's is refused (RR_ERR_DB), never touched.
  * @param[out] out owned; close with rr_store_close()
+ * @return RR_OK; RR_ERR_IO when the parent directory cannot be created; RR_ERR_DB or
+ *         RR_ERR_BUSY (locked during migration) with the reason in diag.
  */
 RR_NODISCARD enum rr_err rr_store_open(const char *path, const struct rr_store_options *opts,
                                        struct rr_store **out, struct rr_diag *diag);
-/* Finalizes every statement and closes the connection. NULL-safe. */
+/* Finalizes every statement and closes the connection (rolling back an open transaction).
+ * NULL-safe. */
 void rr_store_close(struct rr_store *store);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Commit failure leaves no transaction open. */
+/* The schema version (PRAGMA user_version) this binary creates and understands. */
+int rr_store_schema_version(void);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Commit failure leaves no transaction open. Rollback
+ * without an open transaction does nothing. */
 RR_NODISCARD enum rr_err rr_store_begin(struct rr_store *store, struct rr_diag *diag);
 RR_NODISCARD enum rr_err rr_store_commit(struct rr_store *store, struct rr_diag *diag);
 void rr_store_rollback(struct rr_store *store);
-/* A savepoint inside the open transaction, so one request's failure spares its batch mates. */
+/* A savepoint inside the open transaction, so one request's failure spares its batch mates.
+ * Rollback undoes everything since rr_store_savepoint and removes the savepoint. */
 RR_NODISCARD enum rr_err rr_store_savepoint(struct rr_store *store, struct rr_diag *diag);
 RR_NODISCARD enum rr_err rr_store_savepoint_release(struct rr_store *store, struct rr_diag *diag);
 void rr_store_savepoint_rollback(struct rr_store *store);
+/* True while a transaction is open. After a failed statement it tells whether SQLite kept the
+ * transaction (only that statement was undone) or rolled all of it back itself, as it may on
+ * SQLITE_FULL, SQLITE_IOERR or SQLITE_BUSY: then every savepoint of the batch is gone too. */
+bool rr_store_in_transaction(struct rr_store *store);
 
 /* Records one webhook receipt (receiver, groupKey, status, counts, time). Inside a transaction. */
 RR_NODISCARD enum rr_err rr_store_put_receipt(struct rr_store *store,
-                                              const struct rr_webhook *webhook,
-                                              int64_t received_ms, int64_t *receipt_id,
-                                              struct rr_diag *diag);
+                                              const struct rr_webhook *webhook, int64_t received_ms,
+                                              int64_t *receipt_id, struct rr_diag *diag);
 
 /*
  * Stores one alert of a receipt: a new episode, a firing -> resolved transition, or a duplicate.
@@ -71,8 +91,7 @@ RR_NODISCARD enum rr_err rr_store_put_receipt(struct rr_store *store,
 RR_NODISCARD enum rr_err rr_store_put_alert(struct rr_store *store, const struct rr_alert *alert,
                                             int64_t receipt_id, int64_t received_ms,
                                             const char *decision_json,
-                                            enum rr_store_outcome *outcome,
-                                            struct rr_diag *diag);
+                                            enum rr_store_outcome *outcome, struct rr_diag *diag);
 
 /* One stored episode as the API shows it. Every pointer is borrowed until the callback returns. */
 struct rr_alert_row {
@@ -88,26 +107,35 @@ struct rr_alert_row {
     int64_t repeats;              /* duplicate receipts */
 };
 
-/* Filters of GET /api/v1/alerts; NULL / 0 means "no filter". */
+/* Filters of GET /api/v1/alerts; NULL / 0 means "no filter". team and layer match the
+ * decision's "team" and "layer" fields, so episodes without a decision never match them. */
 struct rr_alert_query {
     int64_t since_ms;        /* received at or after, ms since the epoch; 0 = any */
     const char *team;        /* decision team */
     const char *layer;       /* decision layer */
     const char *status;      /* "firing" | "resolved" */
     const char *fingerprint; /* exact */
-    int64_t limit;           /* rows to return, 1..10000 */
-    int64_t offset;          /* rows to skip */
+    int64_t limit;           /* rows to return, 1..10000; 0 = the API default, 100 */
+    int64_t offset;          /* rows to skip, >= 0 */
 };
 
 typedef enum rr_err (*rr_alert_row_fn)(const struct rr_alert_row *row, void *ctx);
 
-/* Lists matching episodes newest receipt first; *total counts matches before limit/offset. */
+/* Lists matching episodes newest first receipt first (ties: newest row first); *total counts
+ * matches before limit/offset. Total and rows come from one snapshot. fn may be NULL (count
+ * only); a non-RR_OK return from fn stops the listing and is returned. RR_ERR_INVAL for a
+ * limit or offset out of range. */
 RR_NODISCARD enum rr_err rr_store_list_alerts(struct rr_store *store,
                                               const struct rr_alert_query *query, int64_t *total,
-                                              rr_alert_row_fn fn, void *ctx,
-                                              struct rr_diag *diag);
+                                              rr_alert_row_fn fn, void *ctx, struct rr_diag *diag);
 
-/* True when the connection can write: not opened read-only and not degraded to read-only. */
+/* True when the connection can write: not opened read-only and not degraded to read-only
+ * (a file SQLite could only open read-only, or PRAGMA query_only). */
 bool rr_store_writable(struct rr_store *store);
+
+/* Proves the database takes a durable write: BEGIN IMMEDIATE, rewrite the one-row health
+ * table with now_ms, COMMIT. Outside a transaction. Errors as for rr_store_commit. */
+RR_NODISCARD enum rr_err rr_store_probe(struct rr_store *store, int64_t now_ms,
+                                        struct rr_diag *diag);
 
 #endif

@@ -1,0 +1,376 @@
+/*
+ * ingest: the writer thread and its group commit (see include/rr/ingest.h for the contract).
+ *
+ * Requests append jobs to a FIFO under one mutex and signal the writer. The writer takes
+ * everything queued (up to max_batch_jobs), stores it in one IMMEDIATE transaction with a
+ * savepoint per job, commits once, and only then fills in each job and calls its done(). While
+ * it commits, new jobs queue up behind it and form the next batch, so batches grow with load
+ * and one fsync (synchronous=FULL) serves many requests.
+ *
+ * Lock order: `lock` guards the queue and `stopping` and is a leaf: it is released before the
+ * writer touches the store, calls done(), logs or counts metrics. Everything else the writer
+ * owns alone (the store, batch_seq, next_probe_ns); other threads read only atomics.
+ */
+#define RR_LOG_MODULE "ingest"
+#include "rr/ingest.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rr/buf.h"
+#include "rr/clock.h"
+#include "rr/log.h"
+#include "rr/metrics.h"
+#include "rr/store.h"
+
+#define DEFAULT_MAX_BATCH_JOBS 4096
+#define PROBE_INTERVAL_NS      1000000000LL /* how often an idle, unready writer probes */
+
+struct rr_ingest {
+    char *db_path; /* owned; for reopening a store gone read-only */
+    struct rr_store_options store_opts;
+    unsigned max_batch; /* jobs per transaction */
+    pthread_t writer;
+
+    pthread_mutex_t lock;              /* guards the fields up to `stopping` */
+    pthread_cond_t wake;               /* signalled on submit and stop; CLOCK_MONOTONIC */
+    struct rr_ingest_job *head, *tail; /* FIFO of queued jobs, linked through job->next */
+    bool stopping;                     /* refuse new jobs; the writer exits once drained */
+
+    struct rr_store *store; /* owned; the writer thread's alone while it runs */
+    int64_t next_probe_ns;  /* writer only: monotonic time of the next probe */
+
+    atomic_bool ready; /* last commit or probe succeeded and writable */
+    _Atomic uint64_t batches, commits, commit_failures, jobs_committed, jobs_failed, probes;
+};
+
+/* Only RR_ERR_BUSY and RR_ERR_DB reach a job: both mean "not stored" (503). */
+static enum rr_err job_err(enum rr_err err)
+{
+    return err == RR_ERR_BUSY ? RR_ERR_BUSY : RR_ERR_DB;
+}
+
+static void set_ready(struct rr_ingest *ing, bool ready, const char *how)
+{
+    bool was = atomic_exchange(&ing->ready, ready);
+    if (ready && !was)
+        RR_INFO("store writable again", "after=%s", how);
+    if (!ready)
+        ing->next_probe_ns = rr_clock_mono_ns() + PROBE_INTERVAL_NS;
+}
+
+/* Stores one job inside its own savepoint. On failure the reason is in job->diag and the
+ * savepoint is still open: the caller rolls back to it (or finds the transaction gone). */
+static enum rr_err run_job(struct rr_store *store, struct rr_ingest_job *job)
+{
+    const struct rr_webhook *wh = job->webhook;
+    int64_t receipt = 0;
+    enum rr_err err = rr_store_savepoint(store, &job->diag);
+    if (!err)
+        err = rr_store_put_receipt(store, wh, job->received_ms, &receipt, &job->diag);
+    for (size_t i = 0; !err && i < wh->n_alerts; i++) {
+        enum rr_store_outcome outcome;
+        const char *decision = job->decisions ? job->decisions[i] : NULL;
+        err = rr_store_put_alert(store, &wh->alerts[i], receipt, job->received_ms, decision,
+                                 &outcome, &job->diag);
+        if (err)
+            rr_diag_prefix(&job->diag, "alerts[%zu]", i);
+        else if (outcome == RR_STORE_DUPLICATE)
+            job->duplicates++;
+        else
+            job->stored++;
+    }
+    if (!err)
+        err = rr_store_savepoint_release(store, &job->diag);
+    return err;
+}
+
+/* Counts what a committed batch did; metrics only ever describe what is on disk. */
+static unsigned count_committed(struct rr_ingest_job *jobs, int64_t duration_ns)
+{
+    uint64_t stored = 0, duplicates = 0, firing = 0, resolved = 0, truncated = 0;
+    unsigned ok = 0;
+    for (struct rr_ingest_job *j = jobs; j; j = j->next) {
+        if (j->err)
+            continue;
+        ok++;
+        stored += j->stored;
+        duplicates += j->duplicates;
+        truncated += j->webhook->truncated;
+        for (size_t i = 0; i < j->webhook->n_alerts; i++) {
+            if (j->webhook->alerts[i].status == RR_ALERT_RESOLVED)
+                resolved++;
+            else
+                firing++;
+        }
+    }
+    rr_metrics_add(RR_M_ALERTS_STORED, stored);
+    rr_metrics_add(RR_M_ALERTS_DUPLICATE, duplicates);
+    rr_metrics_add(RR_M_ALERTS_RECEIVED_FIRING, firing);
+    rr_metrics_add(RR_M_ALERTS_RECEIVED_RESOLVED, resolved);
+    rr_metrics_add(RR_M_VALUES_TRUNCATED, truncated);
+    rr_metrics_observe_commit(duration_ns, ok);
+    return ok;
+}
+
+static void run_batch(struct rr_ingest *ing, struct rr_ingest_job *jobs, unsigned n)
+{
+    struct rr_store *store = ing->store;
+    struct rr_diag diag = {{0}};
+    uint64_t seq = atomic_fetch_add(&ing->batches, 1) + 1;
+    bool trouble = false; /* a job failed because of the database, not because of itself */
+    int64_t t0 = rr_clock_mono_ns();
+    for (struct rr_ingest_job *j = jobs; j; j = j->next) {
+        j->err = RR_OK;
+        j->diag.msg[0] = '\0';
+        j->stored = j->duplicates = 0;
+        j->batch = seq;
+    }
+    enum rr_err err = rr_store_begin(store, &diag);
+    for (struct rr_ingest_job *j = jobs; !err && j; j = j->next) {
+        enum rr_err jerr = run_job(store, j);
+        if (!jerr)
+            continue;
+        if (rr_store_in_transaction(store))
+            rr_store_savepoint_rollback(store);
+        if (!rr_store_in_transaction(store)) {
+            /* SQLite rolled the whole transaction back (it may on FULL, IOERR, BUSY): the
+             * jobs stored before this one are gone too, so the batch fails as one. */
+            err = jerr;
+            diag = j->diag;
+            break;
+        }
+        char reason[256];
+        RR_WARN("request not stored", "batch=%llu alerts=%zu reason=%s", (unsigned long long)seq,
+                j->webhook->n_alerts, rr_log_q(reason, sizeof reason, j->diag.msg));
+        trouble |= jerr == RR_ERR_BUSY || jerr == RR_ERR_DB;
+        j->err = job_err(jerr);
+        j->stored = j->duplicates = 0;
+    }
+    if (err)
+        rr_store_rollback(store);
+    else
+        err = rr_store_commit(store, &diag);
+    int64_t duration_ns = rr_clock_mono_ns() - t0;
+
+    if (err) {
+        for (struct rr_ingest_job *j = jobs; j; j = j->next) {
+            if (!j->err) {
+                j->err = job_err(err);
+                j->diag = diag;
+            }
+            j->stored = j->duplicates = 0;
+        }
+        rr_metrics_add(RR_M_STORE_COMMIT_FAILURES, 1);
+        atomic_fetch_add(&ing->commit_failures, 1);
+        atomic_fetch_add(&ing->jobs_failed, n);
+        char reason[256];
+        RR_WARN("group commit failed", "batch=%llu jobs=%u err=%s reason=%s",
+                (unsigned long long)seq, n, rr_strerror(err),
+                rr_log_q(reason, sizeof reason, diag.msg));
+        set_ready(ing, false, "commit");
+    } else {
+        unsigned ok = count_committed(jobs, duration_ns);
+        atomic_fetch_add(&ing->commits, 1);
+        atomic_fetch_add(&ing->jobs_committed, ok);
+        atomic_fetch_add(&ing->jobs_failed, n - ok);
+        set_ready(ing, !trouble && rr_store_writable(store), "commit");
+    }
+    /* Last: done() may free the job (or let its owner do so), so read next first. */
+    for (struct rr_ingest_job *j = jobs, *next; j; j = next) {
+        next = j->next;
+        j->next = NULL;
+        j->done(j);
+    }
+}
+
+/* While not ready and idle: prove a durable write works. A store SQLite could only open
+ * read-only stays read-only, so that one is reopened instead. */
+static void probe(struct rr_ingest *ing)
+{
+    struct rr_diag diag = {{0}};
+    atomic_fetch_add(&ing->probes, 1);
+    if (!rr_store_writable(ing->store)) {
+        struct rr_store *fresh = NULL;
+        if (rr_store_open(ing->db_path, &ing->store_opts, &fresh, &diag) == RR_OK) {
+            rr_store_close(ing->store);
+            ing->store = fresh;
+        }
+    }
+    enum rr_err err = rr_store_probe(ing->store, rr_clock_wall_ms(), &diag);
+    if (!err && !rr_store_writable(ing->store))
+        err = rr_diag_set(&diag, RR_ERR_DB, "database is read-only");
+    if (err) {
+        char reason[256];
+        RR_DEBUG("probe failed", "reason=%s", rr_log_q(reason, sizeof reason, diag.msg));
+    }
+    set_ready(ing, !err, "probe");
+}
+
+static void *writer_main(void *arg)
+{
+    struct rr_ingest *ing = arg;
+    pthread_mutex_lock(&ing->lock);
+    for (;;) {
+        if (ing->head) {
+            struct rr_ingest_job *batch = ing->head, *last = batch;
+            unsigned n = 1;
+            while (n < ing->max_batch && last->next) {
+                last = last->next;
+                n++;
+            }
+            ing->head = last->next;
+            if (!ing->head)
+                ing->tail = NULL;
+            last->next = NULL;
+            pthread_mutex_unlock(&ing->lock);
+            run_batch(ing, batch, n);
+            pthread_mutex_lock(&ing->lock);
+        } else if (ing->stopping) {
+            break;
+        } else if (atomic_load(&ing->ready)) {
+            pthread_cond_wait(&ing->wake, &ing->lock);
+        } else if (rr_clock_mono_ns() < ing->next_probe_ns) {
+            struct timespec ts = {.tv_sec = (time_t)(ing->next_probe_ns / 1000000000),
+                                  .tv_nsec = (long)(ing->next_probe_ns % 1000000000)};
+            pthread_cond_timedwait(&ing->wake, &ing->lock, &ts);
+        } else {
+            pthread_mutex_unlock(&ing->lock);
+            probe(ing);
+            pthread_mutex_lock(&ing->lock);
+        }
+    }
+    pthread_mutex_unlock(&ing->lock);
+    return NULL;
+}
+
+enum rr_err rr_ingest_start(const char *db_path, const struct rr_ingest_options *opts,
+                            struct rr_ingest **out, struct rr_diag *diag)
+{
+    struct rr_ingest_options o = opts ? *opts : (struct rr_ingest_options){0};
+    struct rr_ingest *ing = rr_xcalloc(1, sizeof *ing);
+    ing->db_path = rr_xstrdup(db_path);
+    ing->store_opts.busy_timeout_ms = o.busy_timeout_ms;
+    ing->max_batch = o.max_batch_jobs ? o.max_batch_jobs : DEFAULT_MAX_BATCH_JOBS;
+    pthread_mutex_init(&ing->lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC); /* rr_clock_mono_ns's clock */
+    pthread_cond_init(&ing->wake, &attr);
+    pthread_condattr_destroy(&attr);
+    enum rr_err err = rr_store_open(db_path, &ing->store_opts, &ing->store, diag);
+    if (err)
+        goto out;
+    atomic_store(&ing->ready, rr_store_writable(ing->store));
+    ing->next_probe_ns = rr_clock_mono_ns(); /* not writable: probe (reopen) at once */
+    if (pthread_create(&ing->writer, NULL, writer_main, ing) != 0) {
+        err = rr_diag_set(diag, RR_ERR_INTERNAL, "cannot start the writer thread");
+        goto out;
+    }
+    RR_INFO("writer started", "max_batch_jobs=%u ready=%d", ing->max_batch,
+            (int)atomic_load(&ing->ready));
+    *out = ing;
+    ing = NULL;
+out:
+    if (ing) {
+        rr_store_close(ing->store);
+        pthread_cond_destroy(&ing->wake);
+        pthread_mutex_destroy(&ing->lock);
+        free(ing->db_path);
+        free(ing);
+    }
+    return err;
+}
+
+void rr_ingest_submit(struct rr_ingest *ingest, struct rr_ingest_job *job)
+{
+    job->next = NULL;
+    pthread_mutex_lock(&ingest->lock);
+    bool refused = ingest->stopping;
+    if (!refused) {
+        if (ingest->tail)
+            ingest->tail->next = job;
+        else
+            ingest->head = job;
+        ingest->tail = job;
+        pthread_cond_signal(&ingest->wake);
+    }
+    pthread_mutex_unlock(&ingest->lock);
+    if (refused) {
+        job->err = rr_diag_set(&job->diag, RR_ERR_DB, "shutting down");
+        job->stored = job->duplicates = 0;
+        job->batch = 0;
+        atomic_fetch_add(&ingest->jobs_failed, 1);
+        job->done(job);
+    }
+}
+
+struct waiter {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool done;
+};
+
+static void wake_waiter(struct rr_ingest_job *job)
+{
+    struct waiter *w = job->ctx;
+    pthread_mutex_lock(&w->lock);
+    w->done = true;
+    pthread_cond_signal(&w->cond);
+    /* The waiter may return and pop w off its stack as soon as this unlock lands. */
+    pthread_mutex_unlock(&w->lock);
+}
+
+enum rr_err rr_ingest_submit_wait(struct rr_ingest *ingest, struct rr_ingest_job *job)
+{
+    struct waiter w = {.done = false};
+    pthread_mutex_init(&w.lock, NULL);
+    pthread_cond_init(&w.cond, NULL);
+    job->done = wake_waiter;
+    job->ctx = &w;
+    rr_ingest_submit(ingest, job);
+    pthread_mutex_lock(&w.lock);
+    while (!w.done)
+        pthread_cond_wait(&w.cond, &w.lock);
+    pthread_mutex_unlock(&w.lock);
+    pthread_cond_destroy(&w.cond);
+    pthread_mutex_destroy(&w.lock);
+    return job->err;
+}
+
+bool rr_ingest_ready(struct rr_ingest *ingest)
+{
+    return atomic_load(&ingest->ready);
+}
+
+void rr_ingest_get_stats(struct rr_ingest *ingest, struct rr_ingest_stats *out)
+{
+    *out = (struct rr_ingest_stats){
+        .batches = atomic_load(&ingest->batches),
+        .commits = atomic_load(&ingest->commits),
+        .commit_failures = atomic_load(&ingest->commit_failures),
+        .jobs_committed = atomic_load(&ingest->jobs_committed),
+        .jobs_failed = atomic_load(&ingest->jobs_failed),
+        .probes = atomic_load(&ingest->probes),
+    };
+}
+
+void rr_ingest_stop(struct rr_ingest *ingest)
+{
+    if (!ingest)
+        return;
+    pthread_mutex_lock(&ingest->lock);
+    ingest->stopping = true;
+    pthread_cond_broadcast(&ingest->wake);
+    pthread_mutex_unlock(&ingest->lock);
+    pthread_join(ingest->writer, NULL);
+    rr_store_close(ingest->store);
+    pthread_cond_destroy(&ingest->wake);
+    pthread_mutex_destroy(&ingest->lock);
+    RR_INFO("writer stopped", "db=%s", ingest->db_path);
+    free(ingest->db_path);
+    free(ingest);
+}

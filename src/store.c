@@ -1,0 +1,646 @@
+/*
+ * store: SQLite schema, migrations and statements (see include/rr/store.h for the contract).
+ *
+ * Every statement the hot path runs is prepared once at open from the stmt_sql table; storing
+ * an alert is one upsert whose RETURNING clause says what it did, so a receipt costs one
+ * B-tree descent per alert and no extra SELECT. Listing queries are assembled from a fixed set
+ * of WHERE fragments (never from input text) and cached per filter combination.
+ */
+#define RR_LOG_MODULE "store"
+#include "rr/store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "rr/buf.h"
+#include "rr/clock.h"
+
+#define JSON_MAX           ((size_t)64 << 20) /* labels/annotations JSON; inputs are capped */
+#define JOURNAL_SIZE_LIMIT (64 << 20)         /* bytes the WAL keeps after a checkpoint */
+#define LIST_DEFAULT_LIMIT 100
+#define LIST_MAX_LIMIT     10000
+
+/*
+ * Migrations: migrations[i] takes the schema from version i to i + 1. Append, never edit: a
+ * database records how far it got in PRAGMA user_version.
+ *
+ * v1. receipts: one row per accepted webhook, repeats included (the audit trail of what
+ * Alertmanager sent). alerts: one row per episode (fingerprint, starts_at); starts_at is the
+ * canonical UTC text of rr_time_format, so the same instant spelled with another offset or
+ * fraction is the same episode. last_outcome is what the latest receipt did (0 new episode,
+ * 1 resolved, 2 duplicate) and is what the upsert's RETURNING reports. layer and team copy the
+ * decision's fields so the API can filter on them. last_receipt_id is deliberately not a
+ * foreign key: receipts may be pruned on their own schedule without touching episodes.
+ * Indexes: alerts_received serves "newest first" (the rowid tie-break comes free, as the last
+ * index column); alerts_status_updated serves correlation ("still firing, last receipt within
+ * the window"); the UNIQUE constraint's index serves lookups by fingerprint. health: one row
+ * rewritten by rr_store_probe.
+ */
+static const char *const migrations[] = {
+    "CREATE TABLE receipts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  received_at INTEGER NOT NULL," /* ms since the epoch */
+    "  receiver TEXT NOT NULL, group_key TEXT NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status IN ('firing', 'resolved')),"
+    "  alerts INTEGER NOT NULL, truncated_alerts INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE INDEX receipts_received ON receipts (received_at);"
+    "CREATE TABLE alerts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  fingerprint TEXT NOT NULL, starts_at TEXT NOT NULL, ends_at TEXT,"
+    "  status TEXT NOT NULL CHECK (status IN ('firing', 'resolved')),"
+    "  alertname TEXT NOT NULL CHECK (alertname <> ''),"
+    "  labels TEXT NOT NULL, annotations TEXT NOT NULL," /* JSON objects */
+    "  generator_url TEXT NOT NULL DEFAULT '',"
+    "  received_at INTEGER NOT NULL, updated_at INTEGER NOT NULL," /* first, last receipt */
+    "  last_receipt_id INTEGER NOT NULL, repeats INTEGER NOT NULL DEFAULT 0,"
+    "  last_outcome INTEGER NOT NULL,"
+    "  decision TEXT, layer TEXT, team TEXT," /* decision JSON, two of its fields */
+    "  UNIQUE (fingerprint, starts_at)"
+    ");"
+    "CREATE INDEX alerts_received ON alerts (received_at);"
+    "CREATE INDEX alerts_status_updated ON alerts (status, updated_at);"
+    "CREATE TABLE health (id INTEGER PRIMARY KEY CHECK (id = 1), probed_at INTEGER NOT NULL);",
+};
+#define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
+
+enum stmt {
+    ST_BEGIN,
+    ST_BEGIN_READ,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_SAVEPOINT,
+    ST_RELEASE,
+    ST_ROLLBACK_TO,
+    ST_PUT_RECEIPT,
+    ST_PUT_ALERT,
+    ST_PROBE,
+    ST_QUERY_ONLY,
+    ST_COUNT
+};
+
+/* The alerts.last_outcome codes the upsert writes, indexed: 0 new, 1 resolved, 2 duplicate. */
+static const enum rr_store_outcome outcomes[] = {RR_STORE_NEW_EPISODE, RR_STORE_RESOLVED,
+                                                 RR_STORE_DUPLICATE};
+
+static const char *const stmt_sql[ST_COUNT] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_BEGIN_READ] = "BEGIN",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_SAVEPOINT] = "SAVEPOINT job",
+    [ST_RELEASE] = "RELEASE job",
+    [ST_ROLLBACK_TO] = "ROLLBACK TO job",
+    [ST_PUT_RECEIPT] = "INSERT INTO receipts (received_at, receiver, group_key, status, alerts,"
+                       " truncated_alerts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    /* The one transition is firing -> resolved; SET expressions see the row as it was. A
+     * decision is written by the INSERT only: stored decisions are never recomputed. */
+    [ST_PUT_ALERT] =
+        "INSERT INTO alerts (fingerprint, starts_at, ends_at, status, alertname, labels,"
+        " annotations, generator_url, received_at, updated_at, last_receipt_id, repeats,"
+        " last_outcome, decision, layer, team)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, 0, 0, ?11,"
+        "  CASE WHEN json_valid(?11) THEN json_extract(?11, '$.layer') END,"
+        "  CASE WHEN json_valid(?11) THEN json_extract(?11, '$.team') END)"
+        " ON CONFLICT (fingerprint, starts_at) DO UPDATE SET"
+        "  status = CASE WHEN alerts.status = 'firing' AND excluded.status = 'resolved'"
+        "   THEN 'resolved' ELSE alerts.status END,"
+        "  ends_at = CASE WHEN alerts.status = 'firing' AND excluded.status = 'resolved'"
+        "   THEN excluded.ends_at ELSE alerts.ends_at END,"
+        "  repeats = alerts.repeats"
+        "   + (NOT (alerts.status = 'firing' AND excluded.status = 'resolved')),"
+        "  last_outcome = CASE WHEN alerts.status = 'firing' AND excluded.status = 'resolved'"
+        "   THEN 1 ELSE 2 END,"
+        "  annotations = excluded.annotations,"
+        "  updated_at = excluded.updated_at,"
+        "  last_receipt_id = excluded.last_receipt_id"
+        " RETURNING last_outcome",
+    [ST_PROBE] = "INSERT INTO health (id, probed_at) VALUES (1, ?1)"
+                 " ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at",
+    [ST_QUERY_ONLY] = "PRAGMA query_only",
+};
+
+/* WHERE fragments of rr_store_list_alerts; bit i of a filter mask selects list_where[i]. The
+ * row query says "+status" so the planner walks alerts_received newest first and stops at the
+ * limit, instead of sorting every episode of a status (two values: the index is no filter);
+ * the count query may use alerts_status_updated as a covering index. */
+static const struct {
+    const char *rows;
+    const char *count;
+} list_where[] = {
+    {"received_at >= :since", "received_at >= :since"},
+    {"team = :team", "team = :team"},
+    {"layer = :layer", "layer = :layer"},
+    {"+status = :status", "status = :status"},
+    {"fingerprint = :fingerprint", "fingerprint = :fingerprint"},
+};
+#define N_FILTERS    (sizeof list_where / sizeof list_where[0])
+#define N_LIST_MASKS (1u << N_FILTERS)
+
+struct rr_store {
+    sqlite3 *db;                            /* owned */
+    bool readonly;                          /* opened SQLITE_OPEN_READONLY */
+    sqlite3_stmt *stmt[ST_COUNT];           /* owned, prepared at open */
+    sqlite3_stmt *list_rows[N_LIST_MASKS];  /* owned, prepared on first use, by filter mask */
+    sqlite3_stmt *list_count[N_LIST_MASKS]; /* likewise, the count(*) twin */
+    struct rr_buf labels;                   /* scratch JSON of rr_store_put_alert */
+    struct rr_buf annotations;
+};
+
+/* Which rr_err a SQLite result code means to the caller (see the header). */
+static enum rr_err map_rc(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return RR_ERR_BUSY;
+    case SQLITE_CONSTRAINT:
+    case SQLITE_MISMATCH:
+    case SQLITE_TOOBIG:
+        return RR_ERR_INVAL;
+    default:
+        return RR_ERR_DB;
+    }
+}
+
+/* Must run before anything else touches the connection: sqlite3_errmsg is the last error. */
+static enum rr_err fail(struct rr_store *s, int rc, const char *what, struct rr_diag *diag)
+{
+    return rr_diag_set(diag, map_rc(rc), "%s: %s", what, sqlite3_errmsg(s->db));
+}
+
+/* Steps st to completion (rows ignored) and resets it, so no statement stays active. */
+static enum rr_err run(struct rr_store *s, sqlite3_stmt *st, const char *what, struct rr_diag *diag)
+{
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        ;
+    enum rr_err err = rc == SQLITE_DONE ? RR_OK : fail(s, rc, what, diag);
+    sqlite3_reset(st);
+    return err;
+}
+
+static enum rr_err exec(struct rr_store *s, const char *sql, const char *what, struct rr_diag *diag)
+{
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? RR_OK : fail(s, rc, what, diag);
+}
+
+/* mkdir -p of the directory part of path. */
+static enum rr_err make_parent_dir(const char *path, struct rr_diag *diag)
+{
+    char *dir = rr_xstrdup(path);
+    enum rr_err err = RR_OK;
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        goto out;
+    *slash = '\0';
+    for (char *p = dir + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char c = *p;
+        *p = '\0';
+        if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+            err = rr_diag_set(diag, RR_ERR_IO, "cannot create directory %s: %s", dir,
+                              strerror(errno));
+            goto out;
+        }
+        *p = c;
+        if (c == '\0')
+            break;
+    }
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        err = rr_diag_set(diag, RR_ERR_IO, "%s is not a directory", dir);
+out:
+    free(dir);
+    return err;
+}
+
+/* Runs a one-row PRAGMA; its value goes to *num and, when text is not NULL, to text. */
+static enum rr_err pragma(struct rr_store *s, const char *sql, int *num, char *text, size_t cap,
+                          struct rr_diag *diag)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    enum rr_err err = rc == SQLITE_ROW ? RR_OK : fail(s, rc, sql, diag);
+    if (!err) {
+        *num = sqlite3_column_int(st, 0);
+        if (text)
+            snprintf(text, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+static enum rr_err user_version(struct rr_store *s, int *out, struct rr_diag *diag)
+{
+    return pragma(s, "PRAGMA user_version", out, NULL, 0, diag);
+}
+
+static enum rr_err configure(struct rr_store *s, const struct rr_store_options *o,
+                             struct rr_diag *diag)
+{
+    enum rr_err err = RR_OK;
+    if (!s->readonly) {
+        /* WAL is a property of the file; check SQLite really switched (it will not on
+         * some network file systems), since durability and concurrent readers rely on it. */
+        char mode[16];
+        int ignored;
+        err = pragma(s, "PRAGMA journal_mode = WAL", &ignored, mode, sizeof mode, diag);
+        if (!err && sqlite3_stricmp(mode, "wal") != 0)
+            err = rr_diag_set(diag, RR_ERR_DB, "journal mode stays '%s', not WAL", mode);
+        if (err)
+            return err;
+    }
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
+             " PRAGMA journal_size_limit = %d;",
+             JOURNAL_SIZE_LIMIT);
+    err = exec(s, sql, "configure", diag);
+    if (!err && o->max_page_count) {
+        snprintf(sql, sizeof sql, "PRAGMA max_page_count = %u", o->max_page_count);
+        err = exec(s, sql, "configure", diag);
+    }
+    return err;
+}
+
+/* Applies every migration the file lacks, each in its own IMMEDIATE transaction; the version
+ * is read again inside it, so two processes opening one file never apply a step twice. */
+static enum rr_err migrate(struct rr_store *s, struct rr_diag *diag)
+{
+    int version = 0;
+    enum rr_err err = user_version(s, &version, diag);
+    while (!err && version < SCHEMA_VERSION) {
+        if (s->readonly)
+            return rr_diag_set(diag, RR_ERR_DB,
+                               "schema version %d is older than %d and this connection is "
+                               "read-only; open the database writable once to migrate it",
+                               version, SCHEMA_VERSION);
+        err = exec(s, "BEGIN IMMEDIATE", "migrate", diag);
+        if (!err)
+            err = user_version(s, &version, diag);
+        if (!err && version < SCHEMA_VERSION) {
+            char sql[64];
+            snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version + 1);
+            err = exec(s, migrations[version], "migrate", diag);
+            if (!err)
+                err = exec(s, sql, "migrate", diag);
+            if (err)
+                rr_diag_prefix(diag, "schema version %d", version + 1);
+            version++;
+        }
+        if (!err)
+            err = exec(s, "COMMIT", "migrate", diag);
+        if (err && !sqlite3_get_autocommit(s->db))
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    if (!err && version > SCHEMA_VERSION)
+        err = rr_diag_set(diag, RR_ERR_DB,
+                          "schema version %d is newer than this binary knows (%d); "
+                          "run a newer runbook-router",
+                          version, SCHEMA_VERSION);
+    return err;
+}
+
+static enum rr_err prepare(struct rr_store *s, const char *sql, sqlite3_stmt **out,
+                           struct rr_diag *diag)
+{
+    int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
+    return rc == SQLITE_OK ? RR_OK : fail(s, rc, "prepare", diag);
+}
+
+int rr_store_schema_version(void)
+{
+    return SCHEMA_VERSION;
+}
+
+enum rr_err rr_store_open(const char *path, const struct rr_store_options *opts,
+                          struct rr_store **out, struct rr_diag *diag)
+{
+    struct rr_store_options o = opts ? *opts : (struct rr_store_options){0};
+    struct rr_store *s = rr_xcalloc(1, sizeof *s);
+    enum rr_err err = RR_OK;
+    s->readonly = o.readonly;
+    rr_buf_init(&s->labels, JSON_MAX);
+    rr_buf_init(&s->annotations, JSON_MAX);
+    if (!o.readonly && (err = make_parent_dir(path, diag)))
+        goto out;
+    /* NOMUTEX: a connection belongs to one thread at a time (header contract). */
+    int flags = (o.readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                SQLITE_OPEN_NOMUTEX;
+    int rc = sqlite3_open_v2(path, &s->db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        err = rr_diag_set(diag, RR_ERR_DB, "open: %s",
+                          s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+        goto out;
+    }
+    sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_busy_timeout(s->db, o.busy_timeout_ms > 0 ? o.busy_timeout_ms
+                                                      : RR_STORE_DEFAULT_BUSY_TIMEOUT_MS);
+    if ((err = configure(s, &o, diag)) || (err = migrate(s, diag)))
+        goto out;
+    for (int i = 0; i < ST_COUNT && !err; i++)
+        err = prepare(s, stmt_sql[i], &s->stmt[i], diag);
+    if (err)
+        goto out;
+    *out = s;
+    s = NULL;
+out:
+    if (err)
+        rr_diag_prefix(diag, "database %s", path);
+    rr_store_close(s);
+    return err;
+}
+
+void rr_store_close(struct rr_store *store)
+{
+    if (!store)
+        return;
+    for (int i = 0; i < ST_COUNT; i++)
+        sqlite3_finalize(store->stmt[i]);
+    for (unsigned i = 0; i < N_LIST_MASKS; i++) {
+        sqlite3_finalize(store->list_rows[i]);
+        sqlite3_finalize(store->list_count[i]);
+    }
+    sqlite3_close_v2(store->db);
+    rr_buf_release(&store->labels);
+    rr_buf_release(&store->annotations);
+    free(store);
+}
+
+enum rr_err rr_store_begin(struct rr_store *store, struct rr_diag *diag)
+{
+    return run(store, store->stmt[ST_BEGIN], "begin", diag);
+}
+
+enum rr_err rr_store_commit(struct rr_store *store, struct rr_diag *diag)
+{
+    enum rr_err err = run(store, store->stmt[ST_COMMIT], "commit", diag);
+    /* A failed COMMIT may leave the transaction open (SQLite lets the caller retry); we never
+     * retry, so end it here rather than let the next BEGIN fail. */
+    if (err)
+        rr_store_rollback(store);
+    return err;
+}
+
+void rr_store_rollback(struct rr_store *store)
+{
+    if (!sqlite3_get_autocommit(store->db))
+        (void)run(store, store->stmt[ST_ROLLBACK], "rollback", NULL);
+}
+
+bool rr_store_in_transaction(struct rr_store *store)
+{
+    return !sqlite3_get_autocommit(store->db);
+}
+
+enum rr_err rr_store_savepoint(struct rr_store *store, struct rr_diag *diag)
+{
+    return run(store, store->stmt[ST_SAVEPOINT], "savepoint", diag);
+}
+
+enum rr_err rr_store_savepoint_release(struct rr_store *store, struct rr_diag *diag)
+{
+    return run(store, store->stmt[ST_RELEASE], "release savepoint", diag);
+}
+
+void rr_store_savepoint_rollback(struct rr_store *store)
+{
+    /* ROLLBACK TO keeps the savepoint on the stack; RELEASE pops it. Both fail harmlessly
+     * when SQLite already rolled the whole transaction back. */
+    if (run(store, store->stmt[ST_ROLLBACK_TO], "rollback to savepoint", NULL) == RR_OK)
+        (void)run(store, store->stmt[ST_RELEASE], "release savepoint", NULL);
+}
+
+static const char *or_empty(const char *s)
+{
+    return s ? s : "";
+}
+
+enum rr_err rr_store_put_receipt(struct rr_store *store, const struct rr_webhook *webhook,
+                                 int64_t received_ms, int64_t *receipt_id, struct rr_diag *diag)
+{
+    sqlite3_stmt *st = store->stmt[ST_PUT_RECEIPT];
+    sqlite3_bind_int64(st, 1, received_ms);
+    sqlite3_bind_text(st, 2, or_empty(webhook->receiver), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, or_empty(webhook->group_key), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, rr_alert_status_name(webhook->status), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)webhook->n_alerts);
+    sqlite3_bind_int64(st, 6, webhook->truncated_alerts);
+    enum rr_err err = run(store, st, "put receipt", diag);
+    if (!err)
+        *receipt_id = sqlite3_last_insert_rowid(store->db);
+    return err;
+}
+
+enum rr_err rr_store_put_alert(struct rr_store *store, const struct rr_alert *alert,
+                               int64_t receipt_id, int64_t received_ms, const char *decision_json,
+                               enum rr_store_outcome *outcome, struct rr_diag *diag)
+{
+    char starts[48], ends[48];
+    rr_buf_reset(&store->labels);
+    rr_buf_reset(&store->annotations);
+    if (rr_labelset_to_json(&alert->labels, &store->labels) ||
+        rr_labelset_to_json(&alert->annotations, &store->annotations))
+        return rr_diag_set(diag, RR_ERR_LIMIT, "put alert: labels or annotations too large");
+    sqlite3_stmt *st = store->stmt[ST_PUT_ALERT];
+    sqlite3_bind_text(st, 1, alert->fingerprint, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, rr_time_format(alert->starts_at, starts, sizeof starts), -1,
+                      SQLITE_STATIC);
+    if (rr_time_is_zero(alert->ends_at))
+        sqlite3_bind_null(st, 3);
+    else
+        sqlite3_bind_text(st, 3, rr_time_format(alert->ends_at, ends, sizeof ends), -1,
+                          SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, rr_alert_status_name(alert->status), -1, SQLITE_STATIC);
+    /* NULL when absent: the NOT NULL constraint then rejects the row (RR_ERR_INVAL). */
+    sqlite3_bind_text(st, 5, rr_labelset_get(&alert->labels, "alertname"), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, store->labels.data, (int)store->labels.len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, store->annotations.data, (int)store->annotations.len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, or_empty(alert->generator_url), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 9, received_ms);
+    sqlite3_bind_int64(st, 10, receipt_id);
+    if (decision_json)
+        sqlite3_bind_text(st, 11, decision_json, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 11);
+    int code = -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        code = sqlite3_column_int(st, 0);
+        rc = sqlite3_step(st);
+    }
+    enum rr_err err = rc == SQLITE_DONE ? RR_OK : fail(store, rc, "put alert", diag);
+    sqlite3_reset(st);
+    if (err)
+        return err;
+    if (code < 0 || code >= (int)(sizeof outcomes / sizeof outcomes[0]))
+        return rr_diag_set(diag, RR_ERR_INTERNAL, "put alert: unexpected outcome %d", code);
+    *outcome = outcomes[code];
+    return RR_OK;
+}
+
+/* The cached listing statements for one filter combination, prepared on first use. */
+static enum rr_err list_statements(struct rr_store *s, unsigned mask, sqlite3_stmt **rows,
+                                   sqlite3_stmt **count, struct rr_diag *diag)
+{
+    enum rr_err err = RR_OK;
+    if (!s->list_rows[mask]) {
+        struct rr_buf where, count_where, sql;
+        rr_buf_init(&where, 1024);
+        rr_buf_init(&count_where, 1024);
+        rr_buf_init(&sql, 2048);
+        for (unsigned i = 0; i < N_FILTERS && !err; i++) {
+            if (!(mask & (1u << i)))
+                continue;
+            const char *sep = where.len ? " AND " : " WHERE ";
+            err = rr_buf_printf(&where, "%s%s", sep, list_where[i].rows);
+            if (!err)
+                err = rr_buf_printf(&count_where, "%s%s", sep, list_where[i].count);
+        }
+        if (!err)
+            err = rr_buf_printf(&sql,
+                                "SELECT fingerprint, starts_at, ends_at, status, labels,"
+                                " annotations, decision, received_at, updated_at, repeats"
+                                " FROM alerts%s ORDER BY received_at DESC, id DESC"
+                                " LIMIT :limit OFFSET :offset",
+                                or_empty(where.data));
+        if (!err)
+            err = prepare(s, sql.data, &s->list_rows[mask], diag);
+        rr_buf_reset(&sql);
+        if (!err)
+            err = rr_buf_printf(&sql, "SELECT count(*) FROM alerts%s", or_empty(count_where.data));
+        if (!err)
+            err = prepare(s, sql.data, &s->list_count[mask], diag);
+        if (err) {
+            sqlite3_finalize(s->list_rows[mask]);
+            s->list_rows[mask] = NULL;
+        }
+        rr_buf_release(&where);
+        rr_buf_release(&count_where);
+        rr_buf_release(&sql);
+    }
+    if (!err) {
+        *rows = s->list_rows[mask];
+        *count = s->list_count[mask];
+    }
+    return err;
+}
+
+/* Binds the query's filters by name; a parameter the statement lacks has index 0: skipped. */
+static void bind_filters(sqlite3_stmt *st, const struct rr_alert_query *q, int64_t limit)
+{
+    const struct {
+        const char *name;
+        const char *value;
+    } texts[] = {{":team", q->team},
+                 {":layer", q->layer},
+                 {":status", q->status},
+                 {":fingerprint", q->fingerprint}};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        int idx = sqlite3_bind_parameter_index(st, texts[i].name);
+        if (idx)
+            sqlite3_bind_text(st, idx, texts[i].value, -1, SQLITE_STATIC);
+    }
+    int idx = sqlite3_bind_parameter_index(st, ":since");
+    if (idx)
+        sqlite3_bind_int64(st, idx, q->since_ms);
+    if ((idx = sqlite3_bind_parameter_index(st, ":limit")))
+        sqlite3_bind_int64(st, idx, limit);
+    if ((idx = sqlite3_bind_parameter_index(st, ":offset")))
+        sqlite3_bind_int64(st, idx, q->offset);
+}
+
+static const char *column_text(sqlite3_stmt *st, int col)
+{
+    return (const char *)sqlite3_column_text(st, col);
+}
+
+enum rr_err rr_store_list_alerts(struct rr_store *store, const struct rr_alert_query *query,
+                                 int64_t *total, rr_alert_row_fn fn, void *ctx,
+                                 struct rr_diag *diag)
+{
+    int64_t limit = query->limit ? query->limit : LIST_DEFAULT_LIMIT;
+    if (limit < 1 || limit > LIST_MAX_LIMIT || query->offset < 0)
+        return rr_diag_set(diag, RR_ERR_INVAL, "list alerts: limit must be 1..%d, offset >= 0",
+                           LIST_MAX_LIMIT);
+    const bool set[N_FILTERS] = {query->since_ms != 0, query->team != NULL, query->layer != NULL,
+                                 query->status != NULL, query->fingerprint != NULL};
+    unsigned mask = 0;
+    for (unsigned i = 0; i < N_FILTERS; i++)
+        mask |= set[i] ? 1u << i : 0;
+    sqlite3_stmt *rows = NULL, *count = NULL;
+    enum rr_err err = list_statements(store, mask, &rows, &count, diag);
+    if (err)
+        return err;
+    /* One read transaction, so the total and the rows describe the same snapshot. */
+    bool own_tx = sqlite3_get_autocommit(store->db);
+    if (own_tx && (err = run(store, store->stmt[ST_BEGIN_READ], "list alerts", diag)))
+        return err;
+    int64_t n = 0;
+    bind_filters(count, query, limit);
+    int rc = sqlite3_step(count);
+    if (rc == SQLITE_ROW)
+        n = sqlite3_column_int64(count, 0);
+    else
+        err = fail(store, rc, "list alerts", diag);
+    sqlite3_reset(count);
+    if (!err)
+        bind_filters(rows, query, limit);
+    while (!err && fn && (rc = sqlite3_step(rows)) == SQLITE_ROW) {
+        struct rr_alert_row row = {
+            .fingerprint = column_text(rows, 0),
+            .starts_at = column_text(rows, 1),
+            .ends_at = column_text(rows, 2),
+            .status = column_text(rows, 3),
+            .labels_json = column_text(rows, 4),
+            .annotations_json = column_text(rows, 5),
+            .decision_json = column_text(rows, 6),
+            .received_ms = sqlite3_column_int64(rows, 7),
+            .updated_ms = sqlite3_column_int64(rows, 8),
+            .repeats = sqlite3_column_int64(rows, 9),
+        };
+        err = fn(&row, ctx);
+    }
+    if (!err && fn && rc != SQLITE_DONE)
+        err = fail(store, rc, "list alerts", diag);
+    sqlite3_reset(rows);
+    if (own_tx)
+        rr_store_rollback(store); /* a read transaction: nothing to commit */
+    if (!err)
+        *total = n;
+    return err;
+}
+
+bool rr_store_writable(struct rr_store *store)
+{
+    if (!store || store->readonly || sqlite3_db_readonly(store->db, "main") != 0)
+        return false;
+    sqlite3_stmt *st = store->stmt[ST_QUERY_ONLY];
+    bool query_only = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+    sqlite3_reset(st);
+    return !query_only;
+}
+
+enum rr_err rr_store_probe(struct rr_store *store, int64_t now_ms, struct rr_diag *diag)
+{
+    enum rr_err err = rr_store_begin(store, diag);
+    if (err)
+        return err;
+    sqlite3_bind_int64(store->stmt[ST_PROBE], 1, now_ms);
+    err = run(store, store->stmt[ST_PROBE], "probe", diag);
+    if (err)
+        rr_store_rollback(store);
+    else
+        err = rr_store_commit(store, diag);
+    return err;
+}

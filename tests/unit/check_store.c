@@ -1,0 +1,636 @@
+/*
+ * check_store: the SQLite store as its callers see it — schema and migrations on disk, the
+ * episode rules of PRODUCT §3.1, listing filters, and the failures that must become a 503
+ * (read-only, disk full, locked) without leaving anything half stored.
+ *
+ * Tests look at the file with a plain sqlite3 connection where the store's own answers would
+ * be circular (journal mode, schema version, row counts).
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <check.h>
+#include <sqlite3.h>
+
+#include "rr/clock.h"
+#include "rr/store.h"
+
+#include "testlib.h"
+
+#define T0 1767225600000LL /* 2026-01-01T00:00:00Z, a receipt time in ms */
+
+/* One hand-built alert with its own label storage (never copy it by value). */
+struct talert {
+    struct rr_alert a;
+    struct rr_label labels[2];
+    struct rr_label annotations[1];
+};
+
+static struct rr_time parse_time(const char *s)
+{
+    struct rr_time t;
+    ck_assert_msg(rr_time_parse(s, strlen(s), &t, NULL) == RR_OK, "bad test time %s", s);
+    return t;
+}
+
+static void talert_init(struct talert *t, const char *fp, const char *starts, const char *ends,
+                        const char *summary)
+{
+    memset(t, 0, sizeof *t);
+    t->labels[0] = (struct rr_label){"alertname", "TemporalWorkflowFailures"};
+    t->labels[1] = (struct rr_label){"temporal_namespace", "payments-prod"};
+    t->a.labels = (struct rr_labelset){t->labels, 2};
+    t->annotations[0] = (struct rr_label){"summary", summary};
+    t->a.annotations = (struct rr_labelset){t->annotations, summary ? 1 : 0};
+    t->a.status = ends ? RR_ALERT_RESOLVED : RR_ALERT_FIRING;
+    t->a.starts_at = parse_time(starts);
+    t->a.ends_at = parse_time(ends ? ends : "0001-01-01T00:00:00Z");
+    t->a.generator_url = "http://prometheus:9090/graph";
+    snprintf(t->a.fingerprint, sizeof t->a.fingerprint, "%s", fp);
+}
+
+static struct rr_webhook webhook_of(struct rr_alert *alerts, size_t n)
+{
+    return (struct rr_webhook){.receiver = "temporal",
+                               .status =
+                                   n && alerts[0].status ? RR_ALERT_RESOLVED : RR_ALERT_FIRING,
+                               .alerts = alerts,
+                               .n_alerts = n,
+                               .group_key = "{}:{alertname=\"TemporalWorkflowFailures\"}"};
+}
+
+struct fx {
+    char *dir;
+    char *path;
+    struct rr_store *store;
+};
+
+static void fx_open(struct fx *f, const struct rr_store_options *o)
+{
+    f->dir = rr_test_tmpdir();
+    size_t n = strlen(f->dir) + 32;
+    f->path = malloc(n);
+    snprintf(f->path, n, "%s/var/rr.db", f->dir);
+    struct rr_diag d = {{0}};
+    ck_assert_msg(rr_store_open(f->path, o, &f->store, &d) == RR_OK, "open: %s", d.msg);
+}
+
+static void fx_close(struct fx *f)
+{
+    rr_store_close(f->store);
+    rr_test_rmtree(f->dir);
+    free(f->dir);
+    free(f->path);
+}
+
+/* One webhook with one alert, in its own transaction, as the writer would store it. */
+static enum rr_err put_one(struct rr_store *s, struct talert *t, int64_t ms, const char *decision,
+                           enum rr_store_outcome *outcome, struct rr_diag *d)
+{
+    struct rr_webhook w = webhook_of(&t->a, 1);
+    int64_t receipt = 0;
+    enum rr_err err = rr_store_begin(s, d);
+    if (!err)
+        err = rr_store_put_receipt(s, &w, ms, &receipt, d);
+    if (!err)
+        err = rr_store_put_alert(s, &t->a, receipt, ms, decision, outcome, d);
+    if (!err)
+        err = rr_store_commit(s, d);
+    else
+        rr_store_rollback(s);
+    return err;
+}
+
+static enum rr_store_outcome put_ok(struct rr_store *s, struct talert *t, int64_t ms,
+                                    const char *decision)
+{
+    struct rr_diag d = {{0}};
+    enum rr_store_outcome outcome = RR_STORE_DUPLICATE;
+    enum rr_err err = put_one(s, t, ms, decision, &outcome, &d);
+    ck_assert_msg(err == RR_OK, "put: %s: %s", rr_strerror(err), d.msg);
+    return outcome;
+}
+
+/* Rows of a listing, copied out of the callback; a NULL text reads "(null)". */
+struct row {
+    char fp[17], starts[48], ends[48], status[16], labels[256], annotations[256], decision[256];
+    int64_t received, updated, repeats;
+};
+struct rows {
+    struct row r[16];
+    size_t n;
+    size_t stop_after; /* 0 = never: the callback fails after this many rows otherwise */
+};
+
+#define COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src) ? (src) : "(null)")
+
+static enum rr_err collect(const struct rr_alert_row *row, void *ctx)
+{
+    struct rows *rs = ctx;
+    if (rs->stop_after && rs->n == rs->stop_after)
+        return RR_ERR_INTERNAL;
+    ck_assert_uint_lt(rs->n, 16);
+    struct row *r = &rs->r[rs->n++];
+    COPY(r->fp, row->fingerprint);
+    COPY(r->starts, row->starts_at);
+    COPY(r->ends, row->ends_at);
+    COPY(r->status, row->status);
+    COPY(r->labels, row->labels_json);
+    COPY(r->annotations, row->annotations_json);
+    COPY(r->decision, row->decision_json);
+    r->received = row->received_ms;
+    r->updated = row->updated_ms;
+    r->repeats = row->repeats;
+    return RR_OK;
+}
+
+#define Q(...) (&(struct rr_alert_query){__VA_ARGS__})
+
+/* Lists into out (emptied first) and returns the total. */
+static int64_t list(struct rr_store *s, const struct rr_alert_query *q, struct rows *out)
+{
+    struct rr_diag d = {{0}};
+    int64_t total = -1;
+    out->n = 0;
+    enum rr_err err = rr_store_list_alerts(s, q, &total, collect, out, &d);
+    ck_assert_msg(err == RR_OK, "list: %s", d.msg);
+    return total;
+}
+
+/* One integer from a plain connection to the file (read-only, so it never migrates). */
+static int64_t raw_int(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
+                  sqlite3_errmsg(db));
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+static void raw_exec(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK, "%s: %s", sql,
+                  sqlite3_errmsg(db));
+    sqlite3_close(db);
+}
+
+START_TEST(test_open_creates_file_wal_and_schema)
+{
+    struct fx f;
+    fx_open(&f, NULL); /* var/ did not exist: open creates it */
+    struct stat st;
+    ck_assert_int_eq(stat(f.path, &st), 0);
+    ck_assert(rr_store_writable(f.store));
+    ck_assert(!rr_store_writable(NULL));
+    struct rr_diag d = {{0}};
+    ck_assert_int_eq(rr_store_probe(f.store, T0, &d), RR_OK);
+    ck_assert_int_eq(rr_store_probe(f.store, T0 + 1, &d), RR_OK);
+    ck_assert(!rr_store_in_transaction(f.store));
+    rr_store_close(f.store);
+    f.store = NULL;
+    rr_store_close(NULL);
+    ck_assert_int_eq(raw_int(f.path, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
+    ck_assert_int_eq(raw_int(f.path, "SELECT probed_at FROM health"), T0 + 1);
+    ck_assert_int_ge(rr_store_schema_version(), 1);
+    ck_assert_int_eq(raw_int(f.path, "PRAGMA user_version"), rr_store_schema_version());
+    ck_assert_int_eq(raw_int(f.path, "SELECT count(*) FROM sqlite_master WHERE name IN"
+                                     " ('receipts', 'alerts', 'health')"),
+                     3);
+    fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_reopen_keeps_data_and_does_not_migrate_again)
+{
+    struct fx f;
+    fx_open(&f, NULL);
+    struct talert t;
+    talert_init(&t, "0123456789abcdef", "2026-01-01T00:00:00Z", NULL, "s");
+    put_ok(f.store, &t, T0, NULL);
+    rr_store_close(f.store);
+    int64_t objects = raw_int(f.path, "SELECT count(*) FROM sqlite_master");
+    struct rr_diag d = {{0}};
+    ck_assert_msg(rr_store_open(f.path, NULL, &f.store, &d) == RR_OK, "reopen: %s", d.msg);
+    struct rows rs = {0};
+    ck_assert_int_eq(list(f.store, Q(0), &rs), 1);
+    ck_assert_int_eq(raw_int(f.path, "SELECT count(*) FROM sqlite_master"), objects);
+    ck_assert_int_eq(raw_int(f.path, "PRAGMA user_version"), rr_store_schema_version());
+    fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_newer_schema_is_refused_untouched)
+{
+    struct fx f;
+    fx_open(&f, NULL);
+    rr_store_close(f.store);
+    f.store = NULL;
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", rr_store_schema_version() + 1);
+    raw_exec(f.path, sql);
+    struct rr_diag d = {{0}};
+    struct rr_store *s = NULL;
+    ck_assert_int_eq(rr_store_open(f.path, NULL, &s, &d), RR_ERR_DB);
+    ck_assert_ptr_null(s);
+    ck_assert_msg(strstr(d.msg, "newer") && strstr(d.msg, f.path), "diag: %s", d.msg);
+    ck_assert_int_eq(raw_int(f.path, "PRAGMA user_version"), rr_store_schema_version() + 1);
+    fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_new_episode_stores_every_field)
+{
+    struct fx f;
+    fx_open(&f, NULL);
+    struct talert t;
+    talert_init(&t, "0123456789abcdef", "2026-01-01T00:00:00.120Z", NULL, "3 workflows failed");
+    const char *decision = "{\"layer\":\"application\",\"team\":\"payments\"}";
+    ck_assert_int_eq(put_ok(f.store, &t, T0, decision), RR_STORE_NEW_EPISODE);
+    struct rows rs = {0};
+    ck_assert_int_eq(list(f.store, Q(0), &rs), 1);
+    struct row *r = &rs.r[0];
+    ck_assert_str_eq(r->fp, "0123456789abcdef");
+    ck_assert_str_eq(r->starts, "2026-01-01T00:00:00.12Z");
+    ck_assert_str_eq(r->ends, "(null)");
+    ck_assert_str_eq(r->status, "firing");
+    ck_assert_str_eq(r->labels, "{\"alertname\":\"TemporalWorkflowFailures\","
+                                "\"temporal_namespace\":\"payments-prod\"}");
+    ck_assert_str_eq(r->annotations, "{\"summary\":\"3 workflows failed\"}");
+    ck_assert_str_eq(r->decision, decision);
+    ck_assert_int_eq(r->received, T0);
+    ck_assert_int_eq(r->updated, T0);
+    ck_assert_int_eq(r->repeats, 0);
+    ck_assert_int_eq(raw_int(f.path, "SELECT count(*) FROM receipts WHERE receiver = 'temporal'"
+                                     " AND status = 'firing' AND alerts = 1"),
+                     1);
+    fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_repeats_are_duplicates_changing_only_counters_and_annotations)
+{
+    struct fx f;
+    fx_open(&f, NULL);
+    struct talert t;
+    talert_init(&t, "0123456789abcdef", "2026-01-01T00:00:00Z", NULL, "s");
+    put_ok(f.store, &t, T0, "{\"team\":\"a\"}");
+    ck_assert_int_eq(put_ok(f.store, &t, T0 + 60000, "{\"team\":\"b\"}"), RR_STORE_DUPLICATE);
+    struct rows rs = {0};
+    ck_assert_int_eq(list(f.store, Q(0), &rs), 1);
+    struct row *r = &rs.r[0];
+    ck_assert_int_eq(r->repeats, 1);
+    ck_assert_int_eq(r->received, T0);
+    ck_assert_int_eq(r->updated, T0 + 60000);
+    ck_assert_str_eq(r->status, "firing");
+    ck_assert_str_eq(r->ends, "(null)");
+    ck_assert_str_eq(r->annotations, "{\"summary\":\"s\"}");
+    ck_assert_str_eq(r->decision, "{\"team\":\"a\"}"); /* never recomputed */
+    /* Every receipt is recorded, repeats included. */
+    ck_assert_int_eq(raw_int(f.path, "SELECT count(*) FROM receipts"), 2);
+    ck_assert_int_eq(raw_int(f.path, "SELECT last_receipt_id FROM alerts"),
+                     raw_int(f.path, "SELECT max(id) FROM receipts"));
+    /* Changed annotations are still a duplicate; the latest are kept. */
+    t.annotations[0].value = "7 failed";
+    ck_assert_int_eq(put_ok(f.store, &t, T0 + 120000, NULL), RR_STORE_DUPLICATE);
+    list(f.store, Q(0), &rs);
+    ck_assert_str_eq(rs.r[0].annotations, "{\"summary\":\"7 failed\"}");
+    ck_assert_int_eq(rs.r[0].repeats, 2);
+    fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_firing_to_resolved_then_firing_again)
+{
+    struct fx f;
+    fx_open(&f, NULL);
+    struct talert fire, res;
+    talert_init(&fire, "0123456789abcdef", "2026-01-01T00:00:00Z", NULL, "firing");
+    talert_init(&res, "0123456789abcdef", "2026-01-01T00:00:00Z", "2026-01-01T00:05:00.5Z",
+                "resolved");
+    put_ok(f.store, &fire, T0, NULL);
+    ck_assert_int_eq(put_ok(f.store, &res, T0 + 1000, NULL), RR_STORE_RESOLVED);
+    struct rows rs = {0};
+    list(f.store, Q(0), &rs);
+    ck_assert_str_eq(rs.r[0].status, "resolved");
+    ck_assert_str_eq(rs.r[0].ends, "2026-01-01T00:05:00.5Z");
+    ck_assert_str_eq(rs.r[0].annotations, "{\"summary\":\"resolved\"}");
+    ck_assert_int_eq(rs.r[0].repeats, 0); /* a transition is not a repeat */
+    ck_assert_int_eq(rs.r[0].updated, T0 + 1000);
+    /* A late firing of the same episode, and a repeated resolve, change nothing that counts. */
+    ck_assert_int_eq(put_ok(f.store, &fire, T0 + 2000, NULL), RR_STORE_DUPLICATE);
+    ck_assert_int_eq(put_ok(f.store, &res, T0 + 3000, NULL), RR_STORE_DUPLICATE);
+    list(f.store, Q(0), &rs);
+    ck_assert_uint_eq(rs.n, 1);
+    ck_assert_str_eq(rs.r[0].status, "resolved");
+    ck_assert_str_eq(rs.r[0].ends, "2026-01-01T00:05:00.5Z");
+    ck_assert_int_eq(rs.r[0].repeats, 2);
+    fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_resolved_first_sighting_and_refire_are_new_episodes)
+{
+    struct fx f;
+    fx_open(&f, NULL);
+    struct talert a, b;
+    talert_init(&a, "0123456789abcdef", "2026-01-01T00:00:00Z", "2026-01-01T00:10:00Z", "s");
+    talert_init(&b, "0123456789abcdef", "2026-01-01T02:00:00Z", NULL, "s");
+    /* A resolved first sighting is a new episode too (Alertmanager restarted, say). */
+    ck_assert_int_eq(put_ok(f.store, &a, T0, NULL), RR_STORE_NEW_EPISODE);
+    ck_assert_int_eq(put_ok(f.store, &b, T0 + 1, NULL), RR_STORE_NEW_EPISODE);
+    struct rows rs = {0};
+    ck_assert_int_eq(list(f.store, Q(.fingerprint = "0123456789abcdef"), &rs), 2);
+    ck_assert_str_eq(rs.r[0].starts, "2026-01-01T02:00:00Z");
+    ck_assert_str_eq(rs.r[0].status, "firing");
+    ck_assert_str_eq(rs.r[1].status, "resolved");
+    ck_assert_str_eq(rs.r[1].ends, "2026-01-01T00:10:00Z");
+    fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_same_instant_other_offset_is_same_episode)
+{
+    struct fx f;
+    fx_open(&f, NULL);
+    struct talert a, b;
+    talert_init(&a, "0123456789abcdef", "2026-01-01T03:04:05.500+02:00", NULL, "s");
+    talert_init(&b, "0123456789abcdef", "2026-01-01T01:04:05.5Z", NULL, "s");
+    ck_assert_int_eq(put_ok(f.store, &a, T0, NULL), RR_STORE_NEW_EPISODE);
+    ck_assert_int_eq(put_ok(f.store, &b, T0 + 1, NULL), RR_STORE_DUPLICATE);
+    struct rows rs = {0};
+    ck_assert_int_eq(list(f.store, Q(0), &rs), 1);
+    ck_assert_str_eq(rs.r[0].starts, "2026-01-01T01:04:05.5Z");
+    fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_list_filters_order_and_total)
+{
+    struct fx f;
+    fx_open(&f, NULL);
+    /* Five episodes: received T0..T0+3, two sharing T0+3 (tie broken newest row first). */
+    static const char *const fps[] = {"000000000000000a", "000000000000000b", "000000000000000c",
+                                      "000000000000000d", "000000000000000e"};
+    static const int64_t at[] = {T0, T0 + 1, T0 + 2, T0 + 3, T0 + 3};
+    static const char *const dec[] = {"{\"layer\":\"platform\",\"team\":\"temporal-platform\"}",
+                                      "{\"layer\":\"application\",\"team\":\"payments\"}",
+                                      "{\"layer\":\"application\",\"team\":\"orders\"}", NULL,
+                                      "{\"layer\":\"application\",\"team\":\"payments\"}"};
+    for (int i = 0; i < 5; i++) {
+        struct talert t;
+        talert_init(&t, fps[i], "2026-01-01T00:00:00Z", i == 2 ? "2026-01-01T00:01:00Z" : NULL,
+                    "s");
+        put_ok(f.store, &t, at[i], dec[i]);
+    }
+    struct rows rs = {0};
+    ck_assert_int_eq(list(f.store, Q(0), &rs), 5);
+    const char *order = "edcba";
+    for (int i = 0; i < 5; i++)
+        ck_assert_int_eq(rs.r[i].fp[15], order[i]);
+    ck_assert_int_eq(list(f.store, Q(.status = "resolved"), &rs), 1);
+    ck_assert_str_eq(rs.r[0].fp, "000000000000000c");
+    ck_assert_int_eq(list(f.store, Q(.since_ms = T0 + 2), &rs), 3);
+    ck_assert_int_eq(list(f.store, Q(.team = "payments"), &rs), 2);
+    ck_assert_str_eq(rs.r[0].fp, "000000000000000e");
+    ck_assert_str_eq(rs.r[1].fp, "000000000000000b");
+    ck_assert_int_eq(list(f.store, Q(.layer = "application", .status = "firing"), &rs), 2);
+    ck_assert_int_eq(list(f.store, Q(.fingerprint = "000000000000000d"), &rs), 1);
+    ck_assert_str_eq(rs.r[0].decision, "(null)");
+    /* total counts matches before limit/offset */
+    ck_assert_int_eq(list(f.store, Q(.limit = 2, .offset = 1), &rs), 5);
+    ck_assert_uint_eq(rs.n, 2);
+    ck_assert_str_eq(rs.r[0].fp, "000000000000000d");
+    ck_assert_str_eq(rs.r[1].fp, "000000000000000c");
+    ck_assert_int_eq(list(f.store, Q(.offset = 10), &rs), 5);
+    ck_assert_uint_eq(rs.n, 0);
+    /* Text that looks like SQL is just a value. */
+    ck_assert_int_eq(list(f.store, Q(.team = "x' OR '1'='1"), &rs), 0);
+    /* Bad arguments, and a callback that fails: out-params untouched, no transaction left. */
+    struct rr_diag d = {{0}};
+    int64_t total = -1;
+    ck_assert_int_eq(rr_store_list_alerts(f.store, Q(.limit = 10001), &total, collect, &rs, &d),
+                     RR_ERR_INVAL);
+    ck_assert_int_eq(rr_store_list_alerts(f.store, Q(.offset = -1), &total, collect, &rs, &d),
+                     RR_ERR_INVAL);
+    rs = (struct rows){.stop_after = 1};
+    ck_assert_int_eq(rr_store_list_alerts(f.store, Q(0), &total, collect, &rs, &d),
+                     RR_ERR_INTERNAL);
+    ck_assert_uint_eq(rs.n, 1);
+    ck_assert_int_eq(total, -1);
+    ck_assert(!rr_store_in_transaction(f.store));
+    ck_assert_int_eq(rr_store_list_alerts(f.store, Q(0), &total, NULL, NULL, &d), RR_OK);
+    ck_assert_int_eq(total, 5);
+    fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_savepoint_rollback_spares_the_rest_of_the_transaction)
+{
+    struct fx f;
+    fx_open(&f, NULL);
+    struct talert good1, bad, good2;
+    talert_init(&good1, "000000000000000a", "2026-01-01T00:00:00Z", NULL, "s");
+    talert_init(&bad, "000000000000000b", "2026-01-01T00:00:00Z", NULL, "s");
+    talert_init(&good2, "000000000000000c", "2026-01-01T00:00:00Z", NULL, "s");
+    bad.a.labels = (struct rr_labelset){&bad.labels[1], 1}; /* no alertname */
+    struct talert *jobs[] = {&good1, &bad, &good2};
+    struct rr_diag d = {{0}};
+    ck_assert_int_eq(rr_store_begin(f.store, &d), RR_OK);
+    for (int i = 0; i < 3; i++) {
+        struct rr_webhook w = webhook_of(&jobs[i]->a, 1);
+        int64_t receipt;
+        enum rr_store_outcome oc;
+        ck_assert_int_eq(rr_store_savepoint(f.store, &d), RR_OK);
+        ck_assert_int_eq(rr_store_put_receipt(f.store, &w, T0, &receipt, &d), RR_OK);
+        enum rr_err err = rr_store_put_alert(f.store, &jobs[i]->a, receipt, T0, NULL, &oc, &d);
+        if (i == 1) {
+            ck_assert_int_eq(err, RR_ERR_INVAL);
+            ck_assert_msg(strstr(d.msg, "NOT NULL") && strstr(d.msg, "alertname"), "%s", d.msg);
+            ck_assert(rr_store_in_transaction(f.store));
+            rr_store_savepoint_rollback(f.store);
+        } else {
+            ck_assert_int_eq(err, RR_OK);
+            ck_assert_int_eq(rr_store_savepoint_release(f.store, &d), RR_OK);
+        }
+    }
+    ck_assert_int_eq(rr_store_commit(f.store, &d), RR_OK);
+    ck_assert_int_eq(raw_int(f.path, "SELECT count(*) FROM receipts"), 2);
+    ck_assert_int_eq(raw_int(f.path, "SELECT count(*) FROM alerts WHERE fingerprint IN"
+                                     " ('000000000000000a', '000000000000000c')"),
+                     2);
+    ck_assert_int_eq(raw_int(f.path, "SELECT count(*) FROM alerts"), 2);
+    /* And a plain rollback discards everything. */
+    ck_assert_int_eq(rr_store_begin(f.store, &d), RR_OK);
+    struct rr_webhook w = webhook_of(&good1.a, 1);
+    int64_t receipt;
+    ck_assert_int_eq(rr_store_put_receipt(f.store, &w, T0, &receipt, &d), RR_OK);
+    rr_store_rollback(f.store);
+    ck_assert(!rr_store_in_transaction(f.store));
+    ck_assert_int_eq(raw_int(f.path, "SELECT count(*) FROM receipts"), 2);
+    fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_readonly_connection_cannot_store)
+{
+    struct fx f;
+    fx_open(&f, NULL);
+    struct talert t;
+    talert_init(&t, "0123456789abcdef", "2026-01-01T00:00:00Z", NULL, "s");
+    put_ok(f.store, &t, T0, NULL);
+    rr_store_close(f.store);
+    /* SQLITE_OPEN_READONLY holds even for root, unlike chmod 0444. */
+    struct rr_diag d = {{0}};
+    ck_assert_int_eq(
+        rr_store_open(f.path, &(struct rr_store_options){.readonly = true}, &f.store, &d), RR_OK);
+    ck_assert(!rr_store_writable(f.store));
+    struct talert t2;
+    talert_init(&t2, "fedcba9876543210", "2026-01-01T00:00:00Z", NULL, "s");
+    enum rr_store_outcome oc;
+    ck_assert_int_eq(put_one(f.store, &t2, T0 + 1, NULL, &oc, &d), RR_ERR_DB);
+    ck_assert_msg(strstr(d.msg, "readonly"), "diag: %s", d.msg);
+    ck_assert_int_eq(rr_store_probe(f.store, T0, &d), RR_ERR_DB);
+    ck_assert(!rr_store_in_transaction(f.store));
+    struct rows rs = {0}; /* reading still works */
+    ck_assert_int_eq(list(f.store, Q(0), &rs), 1);
+    ck_assert_int_eq(raw_int(f.path, "SELECT count(*) FROM receipts"), 1);
+    ck_assert_int_eq(raw_int(f.path, "SELECT count(*) FROM alerts"), 1);
+    fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_readonly_open_of_missing_file_fails_and_creates_nothing)
+{
+    char *dir = rr_test_tmpdir();
+    char path[512];
+    snprintf(path, sizeof path, "%s/none/rr.db", dir);
+    struct rr_store *s = NULL;
+    struct rr_diag d = {{0}};
+    ck_assert_int_eq(rr_store_open(path, &(struct rr_store_options){.readonly = true}, &s, &d),
+                     RR_ERR_DB);
+    ck_assert_ptr_null(s);
+    ck_assert_msg(strstr(d.msg, path), "diag names the file: %s", d.msg);
+    struct stat st;
+    ck_assert_int_ne(stat(path, &st), 0);
+    /* A parent that cannot be a directory is an I/O error. */
+    snprintf(path, sizeof path, "%s/file", dir);
+    FILE *fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    fclose(fp);
+    snprintf(path, sizeof path, "%s/file/sub/rr.db", dir);
+    ck_assert_int_eq(rr_store_open(path, NULL, &s, &d), RR_ERR_IO);
+    rr_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_disk_full_fails_cleanly)
+{
+    struct fx f;
+    /* Room for the schema and a handful of pages: each alert below needs about one. */
+    fx_open(&f, &(struct rr_store_options){.max_page_count = 16});
+    char big[3000];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    struct rr_diag d = {{0}};
+    enum rr_err err = RR_OK;
+    int stored = 0;
+    for (int i = 0; i < 64 && !err; i++) {
+        struct talert t;
+        char fp[17];
+        snprintf(fp, sizeof fp, "%016x", i);
+        talert_init(&t, fp, "2026-01-01T00:00:00Z", NULL, big);
+        enum rr_store_outcome oc;
+        err = put_one(f.store, &t, T0 + i, NULL, &oc, &d);
+        stored += !err;
+    }
+    ck_assert_int_eq(err, RR_ERR_DB);
+    ck_assert_msg(strstr(d.msg, "full"), "diag: %s", d.msg);
+    ck_assert_int_gt(stored, 0);
+    ck_assert(!rr_store_in_transaction(f.store));
+    ck_assert_int_eq(raw_int(f.path, "SELECT count(*) FROM alerts"), stored);
+    ck_assert_int_eq(raw_int(f.path, "SELECT count(*) FROM receipts"), stored);
+    fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_locked_database_is_busy_after_timeout)
+{
+    struct fx f;
+    fx_open(&f, &(struct rr_store_options){.busy_timeout_ms = 100});
+    sqlite3 *other = NULL;
+    ck_assert_int_eq(sqlite3_open(f.path, &other), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(other,
+                                  "BEGIN IMMEDIATE; INSERT INTO receipts (received_at, receiver,"
+                                  " group_key, status, alerts) VALUES (1, 'x', 'x', 'firing', 0)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    struct talert t;
+    talert_init(&t, "0123456789abcdef", "2026-01-01T00:00:00Z", NULL, "s");
+    struct rr_diag d = {{0}};
+    enum rr_store_outcome oc;
+    int64_t t0 = rr_clock_mono_ns();
+    ck_assert_int_eq(put_one(f.store, &t, T0, NULL, &oc, &d), RR_ERR_BUSY);
+    int64_t waited_ms = (rr_clock_mono_ns() - t0) / 1000000;
+    ck_assert_msg(waited_ms >= 90 && waited_ms < 1500, "waited %lld ms", (long long)waited_ms);
+    ck_assert_msg(strstr(d.msg, "locked"), "diag: %s", d.msg);
+    ck_assert(!rr_store_in_transaction(f.store));
+    /* Readers are not blocked by the writer (WAL). */
+    struct rows rs = {0};
+    ck_assert_int_eq(list(f.store, Q(0), &rs), 0);
+    ck_assert_int_eq(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(other);
+    ck_assert_int_eq(put_ok(f.store, &t, T0, NULL), RR_STORE_NEW_EPISODE);
+    ck_assert_int_eq(raw_int(f.path, "SELECT count(*) FROM receipts"), 1);
+    ck_assert_int_eq(raw_int(f.path, "SELECT count(*) FROM alerts"), 1);
+    fx_close(&f);
+}
+END_TEST
+
+static Suite *store_suite(void)
+{
+    Suite *s = suite_create("store");
+    TCase *tc = tcase_create("schema");
+    tcase_add_test(tc, test_open_creates_file_wal_and_schema);
+    tcase_add_test(tc, test_reopen_keeps_data_and_does_not_migrate_again);
+    tcase_add_test(tc, test_newer_schema_is_refused_untouched);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("episodes");
+    tcase_add_test(tc, test_new_episode_stores_every_field);
+    tcase_add_test(tc, test_repeats_are_duplicates_changing_only_counters_and_annotations);
+    tcase_add_test(tc, test_firing_to_resolved_then_firing_again);
+    tcase_add_test(tc, test_resolved_first_sighting_and_refire_are_new_episodes);
+    tcase_add_test(tc, test_same_instant_other_offset_is_same_episode);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("list");
+    tcase_add_test(tc, test_list_filters_order_and_total);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("failures");
+    tcase_add_test(tc, test_savepoint_rollback_spares_the_rest_of_the_transaction);
+    tcase_add_test(tc, test_readonly_connection_cannot_store);
+    tcase_add_test(tc, test_readonly_open_of_missing_file_fails_and_creates_nothing);
+    tcase_add_test(tc, test_disk_full_fails_cleanly);
+    tcase_add_test(tc, test_locked_database_is_busy_after_timeout);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(store_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
