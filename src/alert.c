@@ -1,9 +1,9 @@
 /*
- * alert: the webhook parser. The body is first scanned once for UTF-8 and nesting depth
- * (jansson reports bad UTF-8 without a position a sender can act on, and its own depth limit
- * is 2048), then decoded by jansson, then converted field by field into structs that live in
- * one arena per webhook: a request costs a few mallocs beyond jansson's, not one per string.
- * The jansson tree is dropped before rr_webhook_parse returns.
+ * alert: the webhook parser. The body is first scanned for nesting depth (jansson's own limit
+ * is 2048), then decoded by jansson (which also checks UTF-8; when it fails, a second scan
+ * finds the offending byte for the detail), then converted field by field into structs that
+ * live in one arena per webhook: a request costs a few mallocs beyond jansson's, not one per
+ * string. The jansson tree is dropped before rr_webhook_parse returns.
  */
 #include "rr/alert.h"
 
@@ -179,7 +179,7 @@ static enum rr_err fail(struct rr_diag *diag, enum rr_err err, struct where w, c
 {
     if (!diag)
         return err;
-    char path[256], msg[384];
+    char path[384], msg[384];
     size_t n = 0;
     path[0] = '\0';
     if (w.alert >= 0)
@@ -200,28 +200,40 @@ static enum rr_err fail(struct rr_diag *diag, enum rr_err err, struct where w, c
 
 /* ---- the body scan ---- */
 
-/* Steps *i to the last byte of the UTF-8 sequence at s[*i] (>= 0x80); false when invalid. */
-static bool skip_utf8(const unsigned char *s, size_t len, size_t *i)
+/* Offset of the first invalid UTF-8 byte, or len. Only run once jansson has failed: it checks
+ * every byte too (the same set of sequences), but does not say where. */
+static size_t find_bad_utf8(const unsigned char *s, size_t len)
 {
-    size_t n = utf8_seq(s + *i, len - *i);
-    *i += n ? n - 1 : 0;
-    return n != 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < 0x80)
+            continue;
+        size_t n = utf8_seq(s + i, len - i);
+        if (!n)
+            return i;
+        i += n - 1;
+    }
+    return len;
 }
 
-/* Validates UTF-8 everywhere and caps nesting (brackets inside strings do not count). Strings
- * are skipped in a tight inner loop: they are most of a payload's bytes. */
-static enum rr_err scan_body(const unsigned char *s, size_t len, struct rr_diag *diag)
+/* Caps nesting before jansson builds a tree of it. Brackets inside strings do not count, and
+ * strings (most of a payload) are skipped with memchr: a quote ends the string unless an odd
+ * number of backslashes precedes it. */
+static enum rr_err check_depth(const char *s, size_t len, struct rr_diag *diag)
 {
     int depth = 0;
     for (size_t i = 0; i < len; i++) {
-        unsigned char c = s[i];
+        char c = s[i];
         if (c == '"') {
-            for (i++; i < len && (c = s[i]) != '"'; i++) {
-                if (c == '\\' && i + 1 < len && s[i + 1] < 0x80)
-                    i++; /* the escaped byte; a non-ASCII one is checked, then jansson rejects */
-                else if (c >= 0x80 && !skip_utf8(s, len, &i))
-                    return fail(diag, RR_ERR_INVAL, AT(-1, "body"), NULL,
-                                "invalid UTF-8 at byte %zu", i);
+            for (;;) {
+                const char *q = memchr(s + i + 1, '"', len - i - 1);
+                if (!q)
+                    return RR_OK; /* unterminated: jansson says so */
+                i = (size_t)(q - s);
+                size_t k = i;
+                while (s[k - 1] == '\\')
+                    k--;
+                if ((i - k) % 2 == 0)
+                    break;
             }
         } else if (c == '[' || c == '{') {
             if (++depth > RR_ALERT_MAX_DEPTH)
@@ -229,8 +241,6 @@ static enum rr_err scan_body(const unsigned char *s, size_t len, struct rr_diag 
                             RR_ALERT_MAX_DEPTH);
         } else if (c == ']' || c == '}') {
             depth--;
-        } else if (c >= 0x80 && !skip_utf8(s, len, &i)) {
-            return fail(diag, RR_ERR_INVAL, AT(-1, "body"), NULL, "invalid UTF-8 at byte %zu", i);
         }
     }
     return RR_OK;
@@ -548,18 +558,22 @@ enum rr_err rr_webhook_parse(const char *body, size_t len, struct rr_webhook **o
     struct parser ps = {.diag = diag};
     json_t *root = NULL;
     json_error_t jerr;
-    enum rr_err err = len ? scan_body((const unsigned char *)body, len, diag)
+    enum rr_err err = len ? check_depth(body, len, diag)
                           : fail(diag, RR_ERR_INVAL, AT(-1, "body"), NULL, "empty");
     if (err)
         goto out;
     root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!root) {
-        /* jansson names its own flag here; say what is wrong instead. */
+        /* Bad UTF-8 is the more basic fault, and jansson does not say where it is. It names its
+         * own flag for \\u0000; say what is wrong instead. */
+        size_t bad = find_bad_utf8((const unsigned char *)body, len);
         const char *text = json_error_code(&jerr) == json_error_null_character
                                ? "\\u0000 is not allowed in strings"
                                : jerr.text;
-        err = fail(diag, RR_ERR_INVAL, AT(-1, "body"), NULL, "line %d column %d: %s", jerr.line,
-                   jerr.column, text);
+        err = bad < len
+                  ? fail(diag, RR_ERR_INVAL, AT(-1, "body"), NULL, "invalid UTF-8 at byte %zu", bad)
+                  : fail(diag, RR_ERR_INVAL, AT(-1, "body"), NULL, "line %d column %d: %s",
+                         jerr.line, jerr.column, text);
         goto out;
     }
     /* Decoded strings are never longer than their JSON form, so one chunk of about the body's

@@ -15,6 +15,7 @@
 #include "rr/config.h"
 #include "rr/http.h"
 #include "rr/ingest.h"
+#include "rr/live.h"
 #include "rr/log.h"
 
 #define PEM_MAX_BYTES (1 << 20)
@@ -48,15 +49,17 @@ static int fail(int code, const char *what, const struct rr_diag *diag)
     return code;
 }
 
-/* Blocks until SIGTERM or SIGINT; SIGHUP is acknowledged (reload arrives with routing). */
-static int wait_for_stop(const sigset_t *set)
+/* Blocks until SIGTERM or SIGINT; SIGHUP reloads routing/ and runbooks/ meanwhile. */
+static int wait_for_stop(const sigset_t *set, struct rr_live *live)
 {
     for (;;) {
         int sig = 0;
         if (sigwait(set, &sig) != 0)
             return SIGTERM;
         if (sig == SIGHUP) {
-            RR_INFO("SIGHUP received: nothing to reload yet", "%s", "");
+            struct rr_diag diag = {{0}};
+            /* The outcome is logged there; a failure keeps the old configuration. */
+            rr_http_reload_config(live, "SIGHUP", &diag);
             continue;
         }
         return sig;
@@ -89,6 +92,7 @@ int rr_cmd_serve(int argc, char **argv)
     char *cert = NULL, *key = NULL;
     struct rr_ingest *ingest = NULL;
     struct rr_http *http = NULL;
+    struct rr_live *live = NULL;
 
     /* Signals are blocked before any thread starts, so only sigwait() below receives them. */
     sigset_t set;
@@ -107,7 +111,12 @@ int rr_cmd_serve(int argc, char **argv)
         code = fail(RR_EXIT_LOAD, "cannot load TLS certificate or key", &diag);
         goto out;
     }
-    if (rr_ingest_start(cfg.db, NULL, &ingest, &diag)) {
+    if (rr_live_new(cfg.routing, cfg.runbooks, &live, &diag)) {
+        code = fail(RR_EXIT_LOAD, "cannot load the routing table or runbooks", &diag);
+        goto out;
+    }
+    struct rr_ingest_options iopts = {.live = live};
+    if (rr_ingest_start(cfg.db, &iopts, &ingest, &diag)) {
         code = fail(RR_EXIT_RUNTIME, "cannot open the database", &diag);
         goto out;
     }
@@ -118,6 +127,7 @@ int rr_cmd_serve(int argc, char **argv)
         .tls_cert_pem = cert,
         .tls_key_pem = key,
         .ingest = ingest,
+        .live = live,
         .db_path = cfg.db,
     };
     if (rr_http_start(&hopts, &http, &diag)) {
@@ -129,12 +139,18 @@ int rr_cmd_serve(int argc, char **argv)
             (unsigned)rr_http_port(http), cert ? "on" : "off",
             rr_auth_enabled(auth) ? "on" : "off", rr_log_q(qdb, sizeof qdb, cfg.db));
 
-    int sig = wait_for_stop(&set);
+    struct rr_snapshot *snap = rr_live_acquire(live);
+    RR_INFO("configuration loaded", "teams=%zu routes=%zu runbooks=%zu",
+            rr_routing_team_count(snap->routing), rr_routing_route_count(snap->routing),
+            rr_runbooks_count(snap->runbooks));
+    rr_live_release(live, snap);
+    int sig = wait_for_stop(&set, live);
     RR_INFO("stopping", "signal=%s", sig == SIGINT ? "SIGINT" : "SIGTERM");
 
 out:
     rr_http_stop(http);   /* finishes in-flight requests, their commits included */
     rr_ingest_stop(ingest);
+    rr_live_free(live);
     rr_auth_free(auth);
     free(cert);
     if (key) {

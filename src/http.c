@@ -51,11 +51,13 @@ static enum MHD_Result handle_metrics(struct request *req)
 }
 
 static const struct handler handlers[] = {
-    {"POST", "/webhook", http_handle_webhook, true, false},
-    {"GET", "/-/healthy", handle_healthy, false, true},
-    {"GET", "/-/ready", handle_ready, false, true},
-    {"GET", "/metrics", handle_metrics, false, false},
-    {"GET", "/api/v1/alerts", http_handle_alerts, false, false},
+    {.method = "POST", .path = "/webhook", .fn = http_handle_webhook, .takes_json_body = true},
+    {.method = "GET", .path = "/-/healthy", .fn = handle_healthy, .public = true},
+    {.method = "GET", .path = "/-/ready", .fn = handle_ready, .public = true},
+    {.method = "GET", .path = "/metrics", .fn = handle_metrics},
+    {.method = "GET", .path = "/api/v1/alerts", .fn = http_handle_alerts},
+    {.method = "POST", .path = "/-/reload", .fn = http_handle_reload},
+    {.method = "GET", .path = "/runbooks/", .fn = http_handle_runbook, .prefix = true},
 };
 #define N_HANDLERS (sizeof handlers / sizeof handlers[0])
 
@@ -121,11 +123,19 @@ enum MHD_Result http_reply_error(struct request *req, int status, const char *co
 
 /* ==== Checks before the handler ==== */
 
+static bool path_matches(const struct handler *h, const char *url)
+{
+    if (!h->prefix)
+        return strcmp(h->path, url) == 0;
+    size_t n = strlen(h->path);
+    return strncmp(h->path, url, n) == 0 && url[n] != '\0';
+}
+
 static const struct handler *find_handler(const char *method, const char *url, bool *path_known)
 {
     *path_known = false;
     for (size_t i = 0; i < N_HANDLERS; i++) {
-        if (strcmp(handlers[i].path, url) != 0)
+        if (!path_matches(&handlers[i], url))
             continue;
         *path_known = true;
         if (strcmp(handlers[i].method, method) == 0)
@@ -138,7 +148,7 @@ static void allow_header(const char *url, char *out, size_t cap)
 {
     out[0] = '\0';
     for (size_t i = 0; i < N_HANDLERS; i++) {
-        if (strcmp(handlers[i].path, url) != 0)
+        if (!path_matches(&handlers[i], url))
             continue;
         if (out[0])
             strncat(out, ", ", cap - strlen(out) - 1);
@@ -182,6 +192,8 @@ static enum MHD_Result admit(struct request *req, const char *url, const char *m
                                        "method: not allowed on this path", "Allow", allow);
     }
     req->handler = h;
+    if (h->prefix)
+        req->path_arg = url + strlen(h->path);
     if (!h->public && !rr_auth_check(http->opts.auth,
                                      MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
                                                                  "Authorization")))

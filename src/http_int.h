@@ -35,6 +35,7 @@ struct request {
     struct rr_http *http;
     struct MHD_Connection *conn;
     const struct handler *handler; /* NULL when answered before dispatch */
+    const char *path_arg;          /* for prefix handlers: the URL after the prefix; borrowed */
     struct rr_buf body;            /* capped at max_body_bytes */
     int64_t start_ns;              /* monotonic, for the deadline and the access log */
     enum request_state state;
@@ -48,10 +49,11 @@ typedef enum MHD_Result (*handler_fn)(struct request *req);
 
 struct handler {
     const char *method;
-    const char *path;
+    const char *path; /* exact, or a prefix ending in '/' when `prefix` is set */
     handler_fn fn;
     bool takes_json_body; /* 415/413 checks apply, the body is accumulated */
     bool public;          /* not guarded by authentication */
+    bool prefix;          /* path is a prefix; the rest of the URL is the handler's argument */
 };
 
 /* Replies with JSON text (copied). */
@@ -67,6 +69,8 @@ enum MHD_Result http_reply_text(struct request *req, int status, const char *con
 enum MHD_Result http_handle_webhook(struct request *req);
 enum MHD_Result http_handle_webhook_resumed(struct request *req);
 enum MHD_Result http_handle_alerts(struct request *req);
+enum MHD_Result http_handle_reload(struct request *req);
+enum MHD_Result http_handle_runbook(struct request *req);
 
 /* A read-only store connection for API handlers; return it with http_reader_put. */
 enum rr_err http_reader_get(struct rr_http *http, struct rr_store **out, struct rr_diag *diag);

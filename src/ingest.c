@@ -26,6 +26,8 @@
 #include "rr/metrics.h"
 #include "rr/store.h"
 
+#include "ingest_int.h"
+
 #define DEFAULT_MAX_BATCH_JOBS 4096
 #define PROBE_INTERVAL_NS      1000000000LL /* how often an idle, unready writer probes */
 
@@ -41,6 +43,7 @@ struct rr_ingest {
     bool stopping;                     /* refuse new jobs; the writer exits once drained */
 
     struct rr_store *store; /* owned; the writer thread's alone while it runs */
+    struct rr_live *live;   /* borrowed; NULL: alerts are stored unclassified */
     int64_t next_probe_ns;  /* writer only: monotonic time of the next probe */
 
     atomic_bool ready; /* last commit or probe succeeded and writable */
@@ -64,25 +67,15 @@ static void set_ready(struct rr_ingest *ing, bool ready, const char *how)
 
 /* Stores one job inside its own savepoint. On failure the reason is in job->diag and the
  * savepoint is still open: the caller rolls back to it (or finds the transaction gone). */
-static enum rr_err run_job(struct rr_store *store, struct rr_ingest_job *job)
+static enum rr_err run_job(struct rr_store *store, const struct rr_snapshot *snap,
+                           struct rr_ingest_job *job, struct ingest_tally *tally)
 {
-    const struct rr_webhook *wh = job->webhook;
     int64_t receipt = 0;
     enum rr_err err = rr_store_savepoint(store, &job->diag);
     if (!err)
-        err = rr_store_put_receipt(store, wh, job->received_ms, &receipt, &job->diag);
-    for (size_t i = 0; !err && i < wh->n_alerts; i++) {
-        enum rr_store_outcome outcome;
-        const char *decision = job->decisions ? job->decisions[i] : NULL;
-        err = rr_store_put_alert(store, &wh->alerts[i], receipt, job->received_ms, decision,
-                                 &outcome, &job->diag);
-        if (err)
-            rr_diag_prefix(&job->diag, "alerts[%zu]", i);
-        else if (outcome == RR_STORE_DUPLICATE)
-            job->duplicates++;
-        else
-            job->stored++;
-    }
+        err = rr_store_put_receipt(store, job->webhook, job->received_ms, &receipt, &job->diag);
+    if (!err)
+        err = ingest_store_alerts(store, snap, job, receipt, tally);
     if (!err)
         err = rr_store_savepoint_release(store, &job->diag);
     return err;
@@ -129,11 +122,16 @@ static void run_batch(struct rr_ingest *ing, struct rr_ingest_job *jobs, unsigne
         j->stored = j->duplicates = 0;
         j->batch = seq;
     }
+    /* One configuration for the whole batch, even if a reload lands meanwhile. */
+    struct rr_snapshot *snap = ing->live ? rr_live_acquire(ing->live) : NULL;
+    struct ingest_tally *tallies = rr_xcalloc(n, sizeof *tallies);
     enum rr_err err = rr_store_begin(store, &diag);
-    for (struct rr_ingest_job *j = jobs; !err && j; j = j->next) {
-        enum rr_err jerr = run_job(store, j);
+    size_t k = 0;
+    for (struct rr_ingest_job *j = jobs; !err && j; j = j->next, k++) {
+        enum rr_err jerr = run_job(store, snap, j, &tallies[k]);
         if (!jerr)
             continue;
+        ingest_tally_release(&tallies[k]); /* rolled back: nothing of it counts */
         if (rr_store_in_transaction(store))
             rr_store_savepoint_rollback(store);
         if (!rr_store_in_transaction(store)) {
@@ -174,11 +172,22 @@ static void run_batch(struct rr_ingest *ing, struct rr_ingest_job *jobs, unsigne
         set_ready(ing, false, "commit");
     } else {
         unsigned ok = count_committed(jobs, duration_ns);
+        k = 0;
+        for (struct rr_ingest_job *j = jobs; j; j = j->next, k++) {
+            if (!j->err)
+                ingest_tally_apply(&tallies[k]);
+        }
         atomic_fetch_add(&ing->commits, 1);
         atomic_fetch_add(&ing->jobs_committed, ok);
         atomic_fetch_add(&ing->jobs_failed, n - ok);
         set_ready(ing, !trouble && rr_store_writable(store), "commit");
     }
+    for (unsigned i = 0; i < n; i++)
+        ingest_tally_release(&tallies[i]);
+    free(tallies);
+    /* The decisions are stored and counted: route names are no longer needed. */
+    if (snap)
+        rr_live_release(ing->live, snap);
     /* Last: done() may free the job (or let its owner do so), so read next first. */
     for (struct rr_ingest_job *j = jobs, *next; j; j = next) {
         next = j->next;
@@ -255,6 +264,7 @@ enum rr_err rr_ingest_start(const char *db_path, const struct rr_ingest_options 
     ing->db_path = rr_xstrdup(db_path);
     ing->store_opts.busy_timeout_ms = o.busy_timeout_ms;
     ing->max_batch = o.max_batch_jobs ? o.max_batch_jobs : DEFAULT_MAX_BATCH_JOBS;
+    ing->live = o.live;
     pthread_mutex_init(&ing->lock, NULL);
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);

@@ -12,6 +12,8 @@ struct command {
 
 static const struct command commands[] = {
     {"serve", rr_cmd_serve, "run the Alertmanager webhook receiver and its HTTP API"},
+    {"check", rr_cmd_check, "validate routing/ and runbooks/"},
+    {"route", rr_cmd_route, "explain the decision for alerts from a payload or label=value pairs"},
 };
 
 static void usage(FILE *out)

@@ -4,8 +4,15 @@
  */
 #include "rr/metrics.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rr/buf.h"
+#include "rr/text.h"
 
 struct counter_desc {
     const char *name;
@@ -32,7 +39,33 @@ static const struct counter_desc counters[RR_M_COUNTER_COUNT] = {
     [RR_M_STORE_COMMIT_FAILURES] = {"runbook_router_store_commit_failures_total",
                                     "Group commits that failed; their requests were answered 503.",
                                     NULL},
+    [RR_M_ALERTS_UNOWNED] = {"runbook_router_alerts_unowned_total",
+                             "New alert episodes with no identifiable owner (sent to the "
+                             "unowned team).",
+                             NULL},
+    [RR_M_ALERTS_WITHOUT_RUNBOOK] = {"runbook_router_alerts_without_runbook_total",
+                                     "New alert episodes that no runbook in runbooks/ covers.",
+                                     NULL},
+    [RR_M_RELOADS_OK] = {"runbook_router_config_reloads_total",
+                         "Configuration reloads, by result.", "result=\"success\""},
+    [RR_M_RELOADS_FAILED] = {"runbook_router_config_reloads_total",
+                             "Configuration reloads, by result.", "result=\"failure\""},
 };
+
+/* New episodes by kind and layer: fixed sets, so a 4 x 2 table. */
+static const char *const kinds[] = {"workflow_failure", "latency", "queue_depth", "other"};
+static const char *const layers[] = {"platform", "application"};
+static _Atomic uint64_t classified[4][2];
+
+/* Decisions by route: names come from config, so the set is bounded but not fixed. An
+ * open-addressing table that only grows (a reload may add names; old ones keep counting). */
+#define ROUTE_SLOTS 32768
+struct route_counter {
+    _Atomic(char *) name; /* owned once set; never changes after */
+    _Atomic uint64_t value;
+};
+static struct route_counter route_counters[ROUTE_SLOTS];
+static pthread_mutex_t route_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static _Atomic uint64_t counter_values[RR_M_COUNTER_COUNT];
 
@@ -92,6 +125,98 @@ void rr_metrics_observe_commit(int64_t duration_ns, unsigned requests)
     atomic_fetch_add_explicit(&commit_sum_ns, (uint64_t)(duration_ns > 0 ? duration_ns : 0),
                               memory_order_relaxed);
     atomic_fetch_add_explicit(&commit_requests, requests, memory_order_relaxed);
+}
+
+void rr_metrics_add_classified(const char *kind, const char *layer, uint64_t n)
+{
+    for (int k = 0; k < 4; k++) {
+        for (int l = 0; l < 2; l++) {
+            if (!strcmp(kinds[k], kind) && !strcmp(layers[l], layer))
+                atomic_fetch_add_explicit(&classified[k][l], n, memory_order_relaxed);
+        }
+    }
+}
+
+static uint64_t hash_name(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+/* The slot of a route name, created when create is set; NULL when absent or the table is full. */
+static struct route_counter *route_slot(const char *route, bool create)
+{
+    size_t i = (size_t)(hash_name(route) % ROUTE_SLOTS);
+    for (size_t probe = 0; probe < ROUTE_SLOTS; probe++, i = (i + 1) % ROUTE_SLOTS) {
+        char *name = atomic_load(&route_counters[i].name);
+        if (name && !strcmp(name, route))
+            return &route_counters[i];
+        if (name)
+            continue;
+        if (!create)
+            return NULL;
+        /* Empty slot: claim it under the lock, re-checking that nobody else just did. */
+        pthread_mutex_lock(&route_lock);
+        struct route_counter *found = NULL;
+        name = atomic_load(&route_counters[i].name);
+        if (!name) {
+            atomic_store(&route_counters[i].name, rr_xstrdup(route));
+            found = &route_counters[i];
+        }
+        pthread_mutex_unlock(&route_lock);
+        if (found)
+            return found;
+        if (!strcmp(atomic_load(&route_counters[i].name), route))
+            return &route_counters[i];
+    }
+    return NULL;
+}
+
+void rr_metrics_add_route_decision(const char *route, uint64_t n)
+{
+    struct route_counter *c = route_slot(route, true);
+    if (c)
+        atomic_fetch_add_explicit(&c->value, n, memory_order_relaxed);
+}
+
+uint64_t rr_metrics_route_decisions(const char *route)
+{
+    struct route_counter *c = route_slot(route, false);
+    return c ? atomic_load(&c->value) : 0;
+}
+
+static enum rr_err render_classified(struct rr_buf *out)
+{
+    const char *name = "runbook_router_alerts_classified_total";
+    enum rr_err err = rr_buf_printf(
+        out, "# HELP %s New alert episodes by decided kind and layer.\n# TYPE %s counter\n", name,
+        name);
+    for (int k = 0; k < 4 && !err; k++) {
+        for (int l = 0; l < 2 && !err; l++)
+            err = rr_buf_printf(out, "%s{kind=\"%s\",layer=\"%s\"} %llu\n", name, kinds[k],
+                                layers[l], (unsigned long long)atomic_load(&classified[k][l]));
+    }
+    name = "runbook_router_route_decisions_total";
+    if (!err)
+        err = rr_buf_printf(out,
+                            "# HELP %s New alert episodes by the route that decided them "
+                            "(\"-\": none).\n# TYPE %s counter\n",
+                            name, name);
+    for (size_t i = 0; i < ROUTE_SLOTS && !err; i++) {
+        char *route = atomic_load(&route_counters[i].name);
+        if (!route)
+            continue;
+        /* Route names are config text: escape them as label values. */
+        err = rr_buf_printf(out, "%s{route=", name);
+        if (!err)
+            err = rr_json_append_string(out, route);
+        if (!err)
+            err = rr_buf_printf(out, "} %llu\n",
+                                (unsigned long long)atomic_load(&route_counters[i].value));
+    }
+    return err;
 }
 
 static enum rr_err render_counters(struct rr_buf *out)
@@ -163,6 +288,8 @@ enum rr_err rr_metrics_render(struct rr_buf *out)
         err = render_counters(out);
     if (!err)
         err = render_commits(out);
+    if (!err)
+        err = render_classified(out);
     return err;
 }
 
@@ -177,4 +304,9 @@ void rr_metrics_reset(void)
     atomic_store(&commit_count, 0);
     atomic_store(&commit_sum_ns, 0);
     atomic_store(&commit_requests, 0);
+    for (int k = 0; k < 4; k++)
+        for (int l = 0; l < 2; l++)
+            atomic_store(&classified[k][l], 0);
+    for (size_t i = 0; i < ROUTE_SLOTS; i++)
+        atomic_store(&route_counters[i].value, 0);
 }

@@ -6,7 +6,6 @@
  * B-tree descent per alert and no extra SELECT. Listing queries are assembled from a fixed set
  * of WHERE fragments (never from input text) and cached per filter combination.
  */
-#define RR_LOG_MODULE "store"
 #include "rr/store.h"
 
 #include <errno.h>
@@ -66,6 +65,14 @@ static const char *const migrations[] = {
     "CREATE INDEX alerts_received ON alerts (received_at);"
     "CREATE INDEX alerts_status_updated ON alerts (status, updated_at);"
     "CREATE TABLE health (id INTEGER PRIMARY KEY CHECK (id = 1), probed_at INTEGER NOT NULL);",
+    /* 2: what correlation (PRODUCT §5 step 3) needs of a stored episode — its layer before
+     * correlation and its canonical namespace and cluster — and the API's team filter. */
+    "ALTER TABLE alerts ADD COLUMN base_layer TEXT;"
+    "ALTER TABLE alerts ADD COLUMN namespace TEXT;"
+    "ALTER TABLE alerts ADD COLUMN cluster TEXT;"
+    "CREATE INDEX alerts_firing_base ON alerts (base_layer, status, updated_at);"
+    "CREATE INDEX alerts_firing_name ON alerts (alertname, status, updated_at);"
+    "CREATE INDEX alerts_team_received ON alerts (team, received_at);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -81,6 +88,8 @@ enum stmt {
     ST_PUT_ALERT,
     ST_PROBE,
     ST_QUERY_ONLY,
+    ST_FACTS_PLATFORM,
+    ST_FACTS_NAME,
     ST_COUNT
 };
 
@@ -103,10 +112,10 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_PUT_ALERT] =
         "INSERT INTO alerts (fingerprint, starts_at, ends_at, status, alertname, labels,"
         " annotations, generator_url, received_at, updated_at, last_receipt_id, repeats,"
-        " last_outcome, decision, layer, team)"
+        " last_outcome, decision, layer, team, base_layer, namespace, cluster)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, 0, 0, ?11,"
         "  CASE WHEN json_valid(?11) THEN json_extract(?11, '$.layer') END,"
-        "  CASE WHEN json_valid(?11) THEN json_extract(?11, '$.team') END)"
+        "  CASE WHEN json_valid(?11) THEN json_extract(?11, '$.team') END, ?12, ?13, ?14)"
         " ON CONFLICT (fingerprint, starts_at) DO UPDATE SET"
         "  status = CASE WHEN alerts.status = 'firing' AND excluded.status = 'resolved'"
         "   THEN 'resolved' ELSE alerts.status END,"
@@ -123,6 +132,14 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_PROBE] = "INSERT INTO health (id, probed_at) VALUES (1, ?1)"
                  " ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at",
     [ST_QUERY_ONLY] = "PRAGMA query_only",
+    /* Correlation evidence: firing episodes seen since ?1. Only platform-layer ones and those
+     * of one alertname can change a decision, so only those are read (capped). */
+    [ST_FACTS_PLATFORM] = "SELECT alertname, namespace, cluster, base_layer FROM alerts"
+                          " WHERE base_layer = 'platform' AND status = 'firing'"
+                          " AND updated_at >= ?1 LIMIT 1000",
+    [ST_FACTS_NAME] = "SELECT alertname, namespace, cluster, base_layer FROM alerts"
+                      " WHERE alertname = ?2 AND status = 'firing' AND updated_at >= ?1"
+                      " AND base_layer IS NOT NULL LIMIT 1000",
 };
 
 /* WHERE fragments of rr_store_list_alerts; bit i of a filter mask selects list_where[i]. The
@@ -206,8 +223,9 @@ static enum rr_err make_parent_dir(const char *path, struct rr_diag *diag)
         char c = *p;
         *p = '\0';
         if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
-            err = rr_diag_set(diag, RR_ERR_IO, "cannot create directory %s: %s", dir,
-                              strerror(errno));
+            char why[128] = "unknown error";
+            (void)strerror_r(errno, why, sizeof why); /* strerror is not thread-safe */
+            err = rr_diag_set(diag, RR_ERR_IO, "cannot create directory %s: %s", dir, why);
             goto out;
         }
         *p = c;
@@ -234,7 +252,7 @@ static enum rr_err pragma(struct rr_store *s, const char *sql, int *num, char *t
     if (!err) {
         *num = sqlite3_column_int(st, 0);
         if (text)
-            snprintf(text, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+            (void)snprintf(text, cap, "%s", (const char *)sqlite3_column_text(st, 0));
     }
     sqlite3_finalize(st);
     return err;
@@ -260,14 +278,17 @@ static enum rr_err configure(struct rr_store *s, const struct rr_store_options *
         if (err)
             return err;
     }
-    char sql[160];
-    snprintf(sql, sizeof sql,
-             "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
-             " PRAGMA journal_size_limit = %d;",
-             JOURNAL_SIZE_LIMIT);
+    /* temp_store = MEMORY keeps savepoint sub-journals (a copy of every page a job touches)
+     * in memory: on disk they cost a write() per page and halved batched ingest. */
+    char sql[200];
+    (void)snprintf(
+        sql, sizeof sql,
+        "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;"
+        " PRAGMA journal_size_limit = %d;",
+        JOURNAL_SIZE_LIMIT);
     err = exec(s, sql, "configure", diag);
     if (!err && o->max_page_count) {
-        snprintf(sql, sizeof sql, "PRAGMA max_page_count = %u", o->max_page_count);
+        (void)snprintf(sql, sizeof sql, "PRAGMA max_page_count = %u", o->max_page_count);
         err = exec(s, sql, "configure", diag);
     }
     return err;
@@ -290,7 +311,7 @@ static enum rr_err migrate(struct rr_store *s, struct rr_diag *diag)
             err = user_version(s, &version, diag);
         if (!err && version < SCHEMA_VERSION) {
             char sql[64];
-            snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version + 1);
+            (void)snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version + 1);
             err = exec(s, migrations[version], "migrate", diag);
             if (!err)
                 err = exec(s, sql, "migrate", diag);
@@ -443,7 +464,8 @@ enum rr_err rr_store_put_receipt(struct rr_store *store, const struct rr_webhook
 }
 
 enum rr_err rr_store_put_alert(struct rr_store *store, const struct rr_alert *alert,
-                               int64_t receipt_id, int64_t received_ms, const char *decision_json,
+                               int64_t receipt_id, int64_t received_ms,
+                               const struct rr_store_decision *decision,
                                enum rr_store_outcome *outcome, struct rr_diag *diag)
 {
     char starts[48], ends[48];
@@ -469,10 +491,16 @@ enum rr_err rr_store_put_alert(struct rr_store *store, const struct rr_alert *al
     sqlite3_bind_text(st, 8, or_empty(alert->generator_url), -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 9, received_ms);
     sqlite3_bind_int64(st, 10, receipt_id);
-    if (decision_json)
-        sqlite3_bind_text(st, 11, decision_json, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, 11);
+    const char *fields[4] = {decision ? decision->json : NULL,
+                             decision ? decision->base_layer : NULL,
+                             decision ? decision->namespace : NULL,
+                             decision ? decision->cluster : NULL};
+    for (int i = 0; i < 4; i++) {
+        if (fields[i])
+            sqlite3_bind_text(st, 11 + i, fields[i], -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, 11 + i);
+    }
     int code = -1;
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
@@ -642,5 +670,40 @@ enum rr_err rr_store_probe(struct rr_store *store, int64_t now_ms, struct rr_dia
         rr_store_rollback(store);
     else
         err = rr_store_commit(store, diag);
+    return err;
+}
+
+static enum rr_err read_facts(struct rr_store *store, sqlite3_stmt *st, rr_fact_row_fn fn,
+                              void *ctx, struct rr_diag *diag)
+{
+    enum rr_err err = RR_OK;
+    int rc;
+    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        err = fn(ctx, column_text(st, 0), column_text(st, 1), column_text(st, 2),
+                 column_text(st, 3));
+    if (!err && rc != SQLITE_DONE)
+        err = fail(store, rc, "read correlation facts", diag);
+    sqlite3_reset(st);
+    return err;
+}
+
+enum rr_err rr_store_firing_facts(struct rr_store *store, int64_t since_ms,
+                                  const char *const *alertnames, size_t n, rr_fact_row_fn fn,
+                                  void *ctx, struct rr_diag *diag)
+{
+    sqlite3_stmt *st = store->stmt[ST_FACTS_PLATFORM];
+    sqlite3_bind_int64(st, 1, since_ms);
+    enum rr_err err = read_facts(store, st, fn, ctx, diag);
+    for (size_t i = 0; i < n && !err; i++) {
+        bool seen = false; /* a request often repeats one alertname: query it once */
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = strcmp(alertnames[k], alertnames[i]) == 0;
+        if (seen)
+            continue;
+        st = store->stmt[ST_FACTS_NAME];
+        sqlite3_bind_int64(st, 1, since_ms);
+        sqlite3_bind_text(st, 2, alertnames[i], -1, SQLITE_STATIC);
+        err = read_facts(store, st, fn, ctx, diag);
+    }
     return err;
 }

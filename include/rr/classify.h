@@ -73,6 +73,31 @@ void rr_classify(const struct rr_routing *routing, const struct rr_runbooks *run
                  const struct rr_labelset *labels, const struct rr_evidence_set *set,
                  struct rr_decision *d);
 
+/*
+ * Supplies the stored part of the evidence set: episodes still firing whose last receipt lies
+ * within the correlation window. Called at most once per request, and only when one of its
+ * alerts is ambiguous. It may leave out facts that cannot matter, but must include every
+ * platform-layer fact and every fact whose alertname is one of `alertnames` (the request's
+ * ambiguous ones). The set stays valid until rr_classify_request returns.
+ */
+typedef const struct rr_evidence_set *(*rr_stored_facts_fn)(void *ctx,
+                                                             const char *const *alertnames,
+                                                             size_t n);
+/* Receives the decision for webhook->alerts[index]; a non-OK return stops and is returned. */
+typedef enum rr_err (*rr_decision_fn)(void *ctx, size_t index, const struct rr_decision *d);
+
+/*
+ * Classifies every alert of one request so that payload order never matters: steps 1-2 for
+ * all, then the evidence set = stored facts (may be NULL: none) + this request's firing
+ * alerts, then steps 3-5 for each, handed to `each` in payload order. Uses one decision at a
+ * time, so a request of 10 000 alerts costs no more memory than a small one.
+ */
+RR_NODISCARD enum rr_err rr_classify_request(const struct rr_routing *routing,
+                                             const struct rr_runbooks *runbooks,
+                                             const struct rr_webhook *webhook,
+                                             rr_stored_facts_fn stored, void *stored_ctx,
+                                             rr_decision_fn each, void *each_ctx);
+
 /* Appends the decision object of PRODUCT §5:
  * {"layer","team","kind","route","owner_source","affected_team","runbook","evidence":[...]} */
 RR_NODISCARD enum rr_err rr_decision_to_json(const struct rr_decision *d, struct rr_buf *out);

@@ -33,6 +33,7 @@
 struct rr_auth;
 struct rr_ingest;
 struct rr_http;
+struct rr_live;
 
 struct rr_http_options {
     const char *listen;          /* "ADDR:PORT" or "[V6]:PORT"; port 0 picks a free one */
@@ -41,6 +42,7 @@ struct rr_http_options {
     const char *tls_cert_pem;    /* borrowed PEM text, or NULL for plain HTTP */
     const char *tls_key_pem;     /* borrowed PEM text, or NULL */
     struct rr_ingest *ingest;    /* borrowed until rr_http_stop */
+    struct rr_live *live;        /* borrowed until rr_http_stop: routing table and runbooks */
     const char *db_path;         /* database the read-only API endpoints open */
     unsigned threads;            /* request threads; 0 = 2 */
     unsigned request_deadline_ms; /* 0 = RR_HTTP_REQUEST_DEADLINE_S; tests shorten it */
@@ -51,6 +53,10 @@ RR_NODISCARD enum rr_err rr_http_start(const struct rr_http_options *opts, struc
                                        struct rr_diag *diag);
 /* The bound port (useful with port 0). */
 uint16_t rr_http_port(const struct rr_http *http);
+/* Reloads the routing table and runbooks (POST /-/reload; serve's SIGHUP uses it too) and logs
+ * the outcome; on failure the previous configuration keeps serving and diag says why. */
+enum rr_err rr_http_reload_config(struct rr_live *live, const char *trigger,
+                                  struct rr_diag *diag);
 /* Stops accepting, lets in-flight requests finish (up to RR_HTTP_STOP_GRACE_MS), frees. */
 void rr_http_stop(struct rr_http *http);
 

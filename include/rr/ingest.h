@@ -30,6 +30,8 @@
 #include "rr/alert.h"
 #include "rr/err.h"
 
+struct rr_live;
+
 struct rr_ingest;
 
 struct rr_ingest_job {
@@ -56,6 +58,9 @@ struct rr_ingest_job {
 struct rr_ingest_options {
     int busy_timeout_ms;     /* passed to the store; 0 = its default */
     unsigned max_batch_jobs; /* jobs per transaction; 0 = default 4096 */
+    struct rr_live *live;    /* borrowed until rr_ingest_stop; when set, every alert is
+                                classified at ingest (PRODUCT §5) and a new episode stores its
+                                decision in the same transaction; NULL: job->decisions */
 };
 
 /*

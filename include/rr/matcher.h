@@ -16,8 +16,9 @@
  * matches before a final newline. Constructs RE2 (Alertmanager's engine) rejects are load
  * errors rather than silent extensions: lookaround, backreferences, atomic groups, possessive
  * quantifiers, recursion and subroutine calls, conditionals, callouts, `\K`, backtracking verbs,
- * and inline flags other than i, m, s, U. A match that exceeds RR_MATCHER_MATCH_LIMIT (a
- * pathological regex backtracking) counts as "regex did not match".
+ * and inline flags other than i, m, s, U. A match PCRE2 cannot finish (a pathological regex
+ * backtracking past RR_MATCHER_MATCH_LIMIT, the JIT stack exhausted) counts as "regex did not
+ * match", so `!~` holds: a bounded wrong answer instead of a stalled decision.
  *
  * It is not a matcher list, not the UTF-8 matcher syntax of Alertmanager 0.27+, and not an
  * index: rr_matcher_literal_prefix() gives the route index what it needs to skip regexes.

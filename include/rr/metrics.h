@@ -23,6 +23,10 @@ enum rr_metric_counter {
     RR_M_ALERTS_RECEIVED_RESOLVED,
     RR_M_VALUES_TRUNCATED,       /* annotation and other values cut at their caps */
     RR_M_STORE_COMMIT_FAILURES,  /* group commits that failed (each request answered 503) */
+    RR_M_ALERTS_UNOWNED,         /* new episodes whose owner fell to settings.unowned_team */
+    RR_M_ALERTS_WITHOUT_RUNBOOK, /* new episodes no runbook in runbooks/ covers */
+    RR_M_RELOADS_OK,             /* configuration reloads that took effect */
+    RR_M_RELOADS_FAILED,         /* reloads refused (the old configuration kept serving) */
     RR_M_COUNTER_COUNT
 };
 
@@ -36,6 +40,13 @@ void rr_metrics_webhook_request(int code);
 uint64_t rr_metrics_webhook_requests(int code);
 /* Records one group commit: how long it took and how many requests it carried. */
 void rr_metrics_observe_commit(int64_t duration_ns, unsigned requests);
+/* Counts new episodes by decided kind and layer (fixed value sets; others are ignored). */
+void rr_metrics_add_classified(const char *kind, const char *layer, uint64_t n);
+/* Counts new episodes decided by a route (its name from config, or "-" for none). */
+void rr_metrics_add_route_decision(const char *route, uint64_t n);
+/* Reads the route-decision counter (tests). */
+uint64_t rr_metrics_route_decisions(const char *route);
+
 /* Appends the whole exposition (text format 0.0.4) to out. */
 RR_NODISCARD enum rr_err rr_metrics_render(struct rr_buf *out);
 /* Zeroes everything (tests). */

@@ -48,6 +48,10 @@ enum rr_canon { RR_CANON_NAMESPACE, RR_CANON_TEAM, RR_CANON_TASK_QUEUE, RR_CANON
 enum rr_channel { RR_CHANNEL_SLACK = 1 << 0, RR_CHANNEL_PAGERDUTY = 1 << 1 };
 
 #define RR_ROUTING_MAX_ALIASES 16 /* alert label names per canonical label */
+#define RR_ROUTING_MAX_FILES   10000  /* *.yml / *.yaml files under the directory */
+#define RR_ROUTING_MAX_DEPTH   16     /* directories nested below the routing directory */
+#define RR_ROUTING_MAX_TEAMS   10000  /* teams across all files */
+#define RR_ROUTING_MAX_ROUTES  200000 /* routes across all files */
 
 struct rr_source_pos {
     const char *file; /* borrowed: path as loaded */
@@ -99,6 +103,7 @@ struct rr_route {
     const char *runbook;              /* explicit runbook id, or NULL */
     size_t index;                     /* position across files; first match wins */
     struct rr_source_pos pos;
+    struct rr_source_pos runbook_pos; /* where `runbook:` is, when runbook is set */
 };
 
 struct rr_settings {
@@ -115,7 +120,11 @@ struct rr_settings {
 struct rr_routing;
 
 /* Loads the directory. @param[out] out owned, free with rr_routing_free(). Errors as above;
- * RR_ERR_IO when the directory cannot be read, RR_ERR_CONFIG for every rule violation. */
+ * RR_ERR_IO when the directory or a file cannot be read, RR_ERR_CONFIG for every rule
+ * violation (including unknown keys and wrong node types), RR_ERR_INVAL for malformed YAML
+ * (rr_yaml_parse's message), RR_ERR_LIMIT past a cap (a file over RR_YAML_MAX_BYTES, more than
+ * RR_ROUTING_MAX_FILES files, ...). Files and directories whose name starts with '.' are
+ * skipped, as a shell glob would. */
 RR_NODISCARD enum rr_err rr_routing_load(const char *dir, struct rr_routing **out,
                                          struct rr_diag *diag);
 void rr_routing_free(struct rr_routing *routing);
@@ -148,6 +157,16 @@ typedef bool (*rr_runbook_exists_fn)(const char *id, void *ctx);
 RR_NODISCARD enum rr_err rr_routing_check_runbooks(const struct rr_routing *routing,
                                                    rr_runbook_exists_fn exists, void *ctx,
                                                    struct rr_diag *diag);
+
+/* How the route index filed the routes (what rr_routing_match() has to try for an alert):
+ * each route sits under exactly one of these. For tests and benchmarks. */
+struct rr_routing_index_stats {
+    size_t exact;     /* routes filed under one `name="value"` (or a regex matching one value) */
+    size_t prefix;    /* routes filed under the literal prefix of a `=~` regex */
+    size_t substring; /* routes filed under a literal every value the `=~` regex accepts holds */
+    size_t always;    /* routes with none of those: tried for every alert */
+};
+void rr_routing_index_stats(const struct rr_routing *routing, struct rr_routing_index_stats *out);
 
 const char *rr_layer_name(enum rr_layer layer);   /* "platform", "application", "ambiguous" */
 const char *rr_kind_name(enum rr_kind kind);      /* "workflow_failure", ... "other" */

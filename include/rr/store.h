@@ -83,14 +83,28 @@ RR_NODISCARD enum rr_err rr_store_put_receipt(struct rr_store *store,
                                               const struct rr_webhook *webhook, int64_t received_ms,
                                               int64_t *receipt_id, struct rr_diag *diag);
 
+/* A classification as stored with a new episode; every pointer borrowed for the call. */
+struct rr_store_decision {
+    const char *json;       /* the decision object (PRODUCT §5), or NULL */
+    const char *base_layer; /* layer before correlation: "platform", "application", "ambiguous" */
+    const char *namespace;  /* canonical namespace, or NULL */
+    const char *cluster;    /* canonical cluster, or NULL */
+};
+
 /*
  * Stores one alert of a receipt: a new episode, a firing -> resolved transition, or a duplicate.
- * decision_json (borrowed, may be NULL) is kept only for a new episode: stored decisions are
- * never recomputed. Inside a transaction.
+ * The episode key is the fingerprint plus startsAt in rr_time_format's canonical UTC text, so
+ * one instant sent with another offset or fraction padding is the same episode. A transition
+ * sets ends_at; a transition or duplicate keeps the latest annotations and moves the
+ * last-receipt time and id (only a duplicate counts a repeat). decision (borrowed, may be
+ * NULL) is kept only for a new episode: stored decisions are never recomputed. Inside a
+ * transaction.
+ * @param[out] outcome what the receipt did, on RR_OK
+ * @return RR_OK; RR_ERR_INVAL for a row the schema refuses (no alertname); RR_ERR_DB/BUSY.
  */
 RR_NODISCARD enum rr_err rr_store_put_alert(struct rr_store *store, const struct rr_alert *alert,
                                             int64_t receipt_id, int64_t received_ms,
-                                            const char *decision_json,
+                                            const struct rr_store_decision *decision,
                                             enum rr_store_outcome *outcome, struct rr_diag *diag);
 
 /* One stored episode as the API shows it. Every pointer is borrowed until the callback returns. */
@@ -128,6 +142,21 @@ typedef enum rr_err (*rr_alert_row_fn)(const struct rr_alert_row *row, void *ctx
 RR_NODISCARD enum rr_err rr_store_list_alerts(struct rr_store *store,
                                               const struct rr_alert_query *query, int64_t *total,
                                               rr_alert_row_fn fn, void *ctx, struct rr_diag *diag);
+
+/* Receives one correlation fact; strings are borrowed until it returns (namespace and
+ * cluster may be NULL). */
+typedef enum rr_err (*rr_fact_row_fn)(void *ctx, const char *alertname, const char *namespace,
+                                      const char *cluster, const char *base_layer);
+
+/*
+ * The stored part of PRODUCT §5 step 3's evidence set: episodes still firing whose last receipt
+ * is at or after since_ms — every platform-layer one, and those of the given alertnames (the
+ * only ones that can change an ambiguous decision). At most 1000 of each kind.
+ */
+RR_NODISCARD enum rr_err rr_store_firing_facts(struct rr_store *store, int64_t since_ms,
+                                               const char *const *alertnames, size_t n,
+                                               rr_fact_row_fn fn, void *ctx,
+                                               struct rr_diag *diag);
 
 /* True when the connection can write: not opened read-only and not degraded to read-only
  * (a file SQLite could only open read-only, or PRAGMA query_only). */

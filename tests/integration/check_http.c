@@ -22,6 +22,7 @@
 #include "rr/auth.h"
 #include "rr/http.h"
 #include "rr/ingest.h"
+#include "rr/live.h"
 #include "rr/metrics.h"
 #include "testlib.h"
 
@@ -30,6 +31,8 @@ struct server {
     char db[512];
     char base[128];
     struct rr_auth *auth;
+    struct rr_live *live;
+    char routing[512], runbooks[512];
     struct rr_ingest *ingest;
     struct rr_http *http;
     char *cert, *key;
@@ -62,10 +65,19 @@ static void start_with(const char *token, const char *basic, size_t max_body, in
     struct rr_diag diag = {{0}};
     ck_assert_int_eq(rr_auth_load(token ? tfile : NULL, basic ? bfile : NULL, &srv.auth, &diag),
                      RR_OK);
-    struct rr_ingest_options io = {.busy_timeout_ms = busy_ms};
+    /* A private copy of the decision-test configuration, so reload tests may break it. */
+    snprintf(srv.routing, sizeof srv.routing, "%s/routing", srv.dir);
+    snprintf(srv.runbooks, sizeof srv.runbooks, "%s/runbooks", srv.dir);
+    char *fx = rr_test_fixture("classify");
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "cp -r '%s/routing' '%s/runbooks' '%s/'", fx, fx, srv.dir);
+    free(fx);
+    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_msg(rr_live_new(srv.routing, srv.runbooks, &srv.live, &diag) == RR_OK, "%s",
+                  diag.msg);
+    struct rr_ingest_options io = {.busy_timeout_ms = busy_ms, .live = srv.live};
     ck_assert_msg(rr_ingest_start(srv.db, &io, &srv.ingest, &diag) == RR_OK, "%s", diag.msg);
     if (tls) {
-        char cmd[2048];
         snprintf(cmd, sizeof cmd,
                  "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
                  "-addext subjectAltName=IP:127.0.0.1 -keyout %s/key.pem -out %s/cert.pem "
@@ -80,6 +92,7 @@ static void start_with(const char *token, const char *basic, size_t max_body, in
                                  .max_body_bytes = max_body,
                                  .auth = srv.auth,
                                  .ingest = srv.ingest,
+                                 .live = srv.live,
                                  .db_path = srv.db,
                                  .tls_cert_pem = srv.cert,
                                  .tls_key_pem = srv.key,
@@ -98,6 +111,7 @@ static void stop(void)
 {
     rr_http_stop(srv.http);
     rr_ingest_stop(srv.ingest);
+    rr_live_free(srv.live);
     rr_auth_free(srv.auth);
     free(srv.cert);
     free(srv.key);
@@ -107,8 +121,8 @@ static void stop(void)
 
 static char *url(const char *path)
 {
-    static char buf[4][512];
-    static int i;
+    static _Thread_local char buf[4][512];
+    static _Thread_local int i;
     i = (i + 1) % 4;
     snprintf(buf[i], sizeof buf[i], "%s%s", srv.base, path);
     return buf[i];
@@ -169,7 +183,13 @@ START_TEST(test_fixture_stored_and_listed)
     ck_assert_int_eq(json_integer_value(json_object_get(j, "total")), 2);
     json_t *a = json_array_get(json_object_get(j, "alerts"), 0);
     ck_assert_str_eq(json_string_value(json_object_get(a, "status")), "firing");
-    ck_assert(json_is_null(json_object_get(a, "decision")));
+    /* Classified at ingest: the team label names a known application team. */
+    json_t *d = json_object_get(a, "decision");
+    ck_assert_str_eq(json_string_value(json_object_get(d, "layer")), "application");
+    ck_assert_str_eq(json_string_value(json_object_get(d, "team")), "payments");
+    ck_assert_str_eq(json_string_value(json_object_get(d, "owner_source")), "team_label");
+    ck_assert_str_eq(json_string_value(json_object_get(d, "runbook")), "temporal-generic");
+    ck_assert(json_array_size(json_object_get(d, "evidence")) > 0);
     ck_assert(json_is_null(json_object_get(a, "endsAt")));
     ck_assert_int_eq(json_integer_value(json_object_get(a, "repeats")), 0);
     ck_assert_str_eq(
@@ -541,6 +561,180 @@ START_TEST(test_concurrent_senders_all_stored)
 }
 END_TEST
 
+static void write_text(const char *dir, const char *name, const char *text)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    write_file(path, text);
+}
+
+/* The persistence alert carrying an application team label pages the platform, and the API
+ * filters by the decided team and layer. */
+START_TEST(test_decision_filters)
+{
+    start();
+    const char *persistence =
+        "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\","
+        "\"labels\":{\"alertname\":\"TemporalPersistenceLatencyHigh\",\"service_name\":"
+        "\"history\",\"team\":\"payments\",\"temporal_cluster\":\"prod-west\","
+        "\"temporal_namespace\":\"payments-prod\"},"
+        "\"startsAt\":\"2026-11-22T01:00:00Z\",\"fingerprint\":\"1111111111111111\"}]}";
+    struct httpc_resp pr;
+    httpc_post_json(url("/webhook"), persistence, strlen(persistence), &pr);
+    ck_assert_int_eq(pr.code, 200);
+    httpc_resp_release(&pr);
+    /* Ambiguous workflow failures in prod-east: the prod-west outage is no evidence. */
+    post_fixture("am-firing-app-workflow-failures.json", 200);
+    json_t *j = get_alerts("?layer=platform");
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "total")), 1);
+    json_t *d = json_object_get(json_array_get(json_object_get(j, "alerts"), 0), "decision");
+    ck_assert_str_eq(json_string_value(json_object_get(d, "team")), "temporal-platform");
+    ck_assert_str_eq(json_string_value(json_object_get(d, "affected_team")), "payments");
+    json_decref(j);
+    j = get_alerts("?team=payments");
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "total")), 2);
+    json_decref(j);
+    struct httpc_resp r;
+    httpc_get(url("/metrics"), &r);
+    ck_assert_ptr_nonnull(strstr(
+        r.body, "runbook_router_alerts_classified_total{kind=\"latency\",layer=\"platform\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(r.body, "runbook_router_route_decisions_total{route=\"persistence\"} 1\n"));
+    httpc_resp_release(&r);
+    stop();
+}
+END_TEST
+
+START_TEST(test_runbook_page)
+{
+    start();
+    struct httpc_resp r;
+    httpc_get(url("/runbooks/temporal-persistence"), &r);
+    ck_assert_int_eq(r.code, 200);
+    char ctype[128];
+    ck_assert_str_eq(httpc_header(&r, "Content-Type", ctype, sizeof ctype),
+                     "text/html; charset=utf-8");
+    ck_assert_ptr_nonnull(strstr(r.body, "Diagnosis"));
+    httpc_resp_release(&r);
+    httpc_get(url("/runbooks/no-such-runbook"), &r);
+    assert_error(&r, 404, "not_found", "runbook: no runbook with this id");
+    httpc_resp_release(&r);
+    httpc_get(url("/runbooks/"), &r);
+    ck_assert_int_eq(r.code, 404);
+    httpc_resp_release(&r);
+    stop();
+}
+END_TEST
+
+struct reload_poster {
+    int id;
+    int ok;
+    int sent;
+};
+
+static void *post_while_reloading(void *arg)
+{
+    struct reload_poster *p = arg;
+    for (int i = 0; i < 40; i++) {
+        char body[512];
+        int n = snprintf(body, sizeof body,
+                         "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":"
+                         "\"firing\",\"labels\":{\"alertname\":\"TemporalWorkflowFailureRatioHigh\","
+                         "\"temporal_namespace\":\"orders-prod\",\"i\":\"%d-%d\"},"
+                         "\"startsAt\":\"2026-01-01T00:00:00Z\",\"fingerprint\":\"%016x\"}]}\n",
+                         p->id, i, (unsigned)(p->id * 1000 + i + 1));
+        struct httpc_resp r;
+        httpc_post_json(url("/webhook"), body, (size_t)n, &r);
+        p->ok += r.code == 200;
+        p->sent++;
+        httpc_resp_release(&r);
+    }
+    return NULL;
+}
+
+/* Reloads swap the whole configuration while webhooks keep flowing: every request is stored
+ * and classified by either the old or the new table, never half of each; a broken file is
+ * refused with its position and the old configuration keeps serving. */
+START_TEST(test_reload_under_concurrent_webhooks)
+{
+    start();
+    pthread_t t[8];
+    struct reload_poster p[8];
+    for (int i = 0; i < 8; i++) {
+        p[i] = (struct reload_poster){.id = i};
+        pthread_create(&t[i], NULL, post_while_reloading, &p[i]);
+    }
+    struct httpc_resp r;
+    for (int k = 0; k < 6; k++) {
+        /* Alternate who owns orders-prod: orders, then search (by a new exact namespace). */
+        write_text(srv.routing, "teams.yml",
+                   k % 2 == 0 ? "teams:\n"
+                                "  - name: temporal-platform\n    layer: platform\n"
+                                "    slack: { url: \"http://127.0.0.1:9/p\" }\n"
+                                "  - name: search\n    layer: application\n"
+                                "    namespaces: [orders-prod]\n"
+                                "    slack: { url_env: SLACK_SEARCH_URL }\n"
+                              : "teams:\n"
+                                "  - name: temporal-platform\n    layer: platform\n"
+                                "    slack: { url: \"http://127.0.0.1:9/p\" }\n"
+                                "  - name: orders\n    layer: application\n"
+                                "    namespaces: [orders-prod]\n"
+                                "    slack: { url_env: SLACK_ORDERS_URL }\n");
+        write_text(srv.routing, "routes.yml", "routes: []\n");
+        struct httpc_req q = {.method = "POST", .url = url("/-/reload")};
+        httpc_do(&q, &r);
+        ck_assert_msg(r.code == 200, "reload %d: %ld %s", k, r.code, r.body);
+        ck_assert_str_eq(r.body, "{\"status\":\"reloaded\"}");
+        httpc_resp_release(&r);
+    }
+    /* A broken file: 500 naming file:line:column, and the last good table keeps serving. */
+    write_text(srv.routing, "teams.yml", "teams:\n  - name: Bad Name\n    layer: application\n");
+    struct httpc_req q = {.method = "POST", .url = url("/-/reload")};
+    httpc_do(&q, &r);
+    ck_assert_int_eq(r.code, 500);
+    json_t *e = json_loads(r.body, 0, NULL);
+    ck_assert_str_eq(json_string_value(json_object_get(e, "error")), "reload_failed");
+    ck_assert_msg(strstr(json_string_value(json_object_get(e, "detail")), "teams.yml:2:") != NULL,
+                  "%s", r.body);
+    json_decref(e);
+    httpc_resp_release(&r);
+    int ok = 0, sent = 0;
+    for (int i = 0; i < 8; i++) {
+        pthread_join(t[i], NULL);
+        ok += p[i].ok;
+        sent += p[i].sent;
+    }
+    ck_assert_int_eq(ok, sent);
+    /* Every stored decision names one of the two owners the table ever had. */
+    json_t *all = get_alerts("?limit=10000");
+    ck_assert_int_eq(json_integer_value(json_object_get(all, "total")), sent);
+    size_t i;
+    json_t *a;
+    json_array_foreach(json_object_get(all, "alerts"), i, a) {
+        const char *team =
+            json_string_value(json_object_get(json_object_get(a, "decision"), "team"));
+        ck_assert_msg(team && (!strcmp(team, "orders") || !strcmp(team, "search")), "team %s",
+                      team ? team : "(none)");
+    }
+    json_decref(all);
+    /* After the failed reload the last good table (orders owns orders-prod) still decides. */
+    const char *body = "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\","
+                       "\"labels\":{\"alertname\":\"TemporalWorkflowFailureRatioHigh\","
+                       "\"temporal_namespace\":\"orders-prod\",\"i\":\"last\"},\"startsAt\":"
+                       "\"2026-01-01T00:00:00Z\",\"fingerprint\":\"00000000000fffff\"}]}";
+    httpc_post_json(url("/webhook"), body, strlen(body), &r);
+    ck_assert_int_eq(r.code, 200);
+    httpc_resp_release(&r);
+    json_t *last = get_alerts("?fingerprint=00000000000fffff");
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_object_get(json_array_get(json_object_get(last, "alerts"), 0),
+                                         "decision"),
+                         "team")),
+                     "orders");
+    json_decref(last);
+    stop();
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
     Suite *s = suite_create("http");
@@ -558,6 +752,9 @@ static Suite *http_suite(void)
     tcase_add_test(tc, test_hostile_bodies_rejected_server_keeps_serving);
     tcase_add_test(tc, test_tls);
     tcase_add_test(tc, test_concurrent_senders_all_stored);
+    tcase_add_test(tc, test_decision_filters);
+    tcase_add_test(tc, test_runbook_page);
+    tcase_add_test(tc, test_reload_under_concurrent_webhooks);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -37,7 +37,7 @@ static struct rr_webhook *parse_str_ok(const char *body)
 static struct rr_webhook *parse_fixture(const char *name, char **body_out, size_t *len_out)
 {
     char rel[256];
-    snprintf(rel, sizeof rel, "alertmanager/%s", name);
+    ck_assert_int_lt(snprintf(rel, sizeof rel, "alertmanager/%s", name), (int)sizeof rel);
     char *path = rr_test_fixture(rel);
     size_t len;
     char *body = rr_test_read_file(path, &len);
@@ -66,7 +66,8 @@ static bool valid_utf8(const char *str, size_t n)
         if (s[i] < 0x80) {
             i++;
             continue;
-        } else if ((s[i] & 0xE0) == 0xC0) {
+        }
+        if ((s[i] & 0xE0) == 0xC0) {
             cp = s[i] & 0x1F, len = 2;
         } else if ((s[i] & 0xF0) == 0xE0) {
             cp = s[i] & 0x0F, len = 3;
@@ -178,8 +179,10 @@ START_TEST(test_fixture_fingerprints)
     struct rr_webhook *wh = parse_fixture(fixtures[_i].file, NULL, NULL);
     for (size_t i = 0; i < wh->n_alerts; i++) {
         char hex[17];
-        snprintf(hex, sizeof hex, "%016llx",
-                 (unsigned long long)rr_labelset_fingerprint(&wh->alerts[i].labels));
+        ck_assert_int_eq(
+            snprintf(hex, sizeof hex, "%016llx",
+                     (unsigned long long)rr_labelset_fingerprint(&wh->alerts[i].labels)),
+            16);
         ck_assert_str_eq(hex, wh->alerts[i].fingerprint);
     }
     rr_webhook_free(wh);
@@ -405,6 +408,8 @@ static const struct {
     {"{\"receiver\":\"\xe2\x86", NULL, RR_ERR_INVAL, "body: invalid UTF-8 at byte 13"},
     {"{\"receiver\":\"\\\xff\"}", NULL, RR_ERR_INVAL, "body: invalid UTF-8 at byte 14"},
     {"{\"\xff\":1}", NULL, RR_ERR_INVAL, "body: invalid UTF-8 at byte 2"},
+    /* reported before any other fault jansson may have met first (here a duplicate key) */
+    {"{\"a\":1,\"a\":\"\xff\"}", NULL, RR_ERR_INVAL, "body: invalid UTF-8 at byte 12"},
     {"{\"receiver\":\"\\ud800\"}", NULL, RR_ERR_INVAL,
      "body: line 1 column 20: invalid Unicode '\\uD800' near '\"\\ud800\"'"},
     /* \u0000 would cut C strings short */
@@ -542,6 +547,9 @@ static const struct {
     /* nesting: brackets are counted outside strings only */
     {NULL, make_deep_17, RR_ERR_LIMIT, "body: JSON nesting deeper than 16"},
     {NULL, make_deep_100, RR_ERR_LIMIT, "body: JSON nesting deeper than 16"},
+    /* "a\\" ends at its quote (the backslash is escaped), so the brackets after it count */
+    {"{\"x\":\"a\\\\\",\"y\":[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]}", NULL, RR_ERR_LIMIT,
+     "body: JSON nesting deeper than 16"},
 };
 
 START_TEST(test_bad_body)
@@ -823,9 +831,10 @@ static const struct {
 START_TEST(test_timestamps)
 {
     char body[512], t[40];
-    snprintf(body, sizeof body,
-             BODY("{" S_OK "," L_OK "," F_OK ",\"startsAt\":\"%s\",\"endsAt\":\"%s\"}"),
-             times[_i].in, times[_i].in);
+    int n = snprintf(body, sizeof body,
+                     BODY("{" S_OK "," L_OK "," F_OK ",\"startsAt\":\"%s\",\"endsAt\":\"%s\"}"),
+                     times[_i].in, times[_i].in);
+    ck_assert_int_lt(n, (int)sizeof body);
     struct rr_webhook *wh = parse_str_ok(body);
     ck_assert_str_eq(fmt_time(wh->alerts[0].starts_at, t), times[_i].utc);
     ck_assert_str_eq(fmt_time(wh->alerts[0].ends_at, t), times[_i].utc);
@@ -843,8 +852,9 @@ START_TEST(test_ends_at_zero_forms)
     };
     for (size_t i = 0; i < 4; i++) {
         char body[512];
-        snprintf(body, sizeof body, "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[%s]}",
-                 forms[i]);
+        int n = snprintf(body, sizeof body,
+                         "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[%s]}", forms[i]);
+        ck_assert_int_lt(n, (int)sizeof body);
         struct rr_webhook *wh = parse_str_ok(body);
         ck_assert(rr_time_is_zero(wh->alerts[0].ends_at));
         rr_webhook_free(wh);

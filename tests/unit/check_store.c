@@ -65,16 +65,14 @@ static struct rr_webhook webhook_of(struct rr_alert *alerts, size_t n)
 
 struct fx {
     char *dir;
-    char *path;
+    char path[512];
     struct rr_store *store;
 };
 
 static void fx_open(struct fx *f, const struct rr_store_options *o)
 {
     f->dir = rr_test_tmpdir();
-    size_t n = strlen(f->dir) + 32;
-    f->path = malloc(n);
-    snprintf(f->path, n, "%s/var/rr.db", f->dir);
+    (void)snprintf(f->path, sizeof f->path, "%s/var/rr.db", f->dir);
     struct rr_diag d = {{0}};
     ck_assert_msg(rr_store_open(f->path, o, &f->store, &d) == RR_OK, "open: %s", d.msg);
 }
@@ -84,7 +82,6 @@ static void fx_close(struct fx *f)
     rr_store_close(f->store);
     rr_test_rmtree(f->dir);
     free(f->dir);
-    free(f->path);
 }
 
 /* One webhook with one alert, in its own transaction, as the writer would store it. */
@@ -97,7 +94,9 @@ static enum rr_err put_one(struct rr_store *s, struct talert *t, int64_t ms, con
     if (!err)
         err = rr_store_put_receipt(s, &w, ms, &receipt, d);
     if (!err)
-        err = rr_store_put_alert(s, &t->a, receipt, ms, decision, outcome, d);
+        err = rr_store_put_alert(s, &t->a, receipt, ms,
+                                 decision ? &(struct rr_store_decision){.json = decision} : NULL,
+                                 outcome, d);
     if (!err)
         err = rr_store_commit(s, d);
     else
