@@ -3,7 +3,8 @@
 # optionally label sets that hit it, for the routing-cost benchmark (bench/route.sh) and for
 # anyone who wants a large table to try `runbook-router check` or `route` on.
 #
-#   bench/route_gen.sh [-s SEED] [-l LABELS_FILE] [-m LABEL_SETS] N DIR
+#   bench/route_gen.sh [-s SEED] [-l LABELS_FILE] [-m LABEL_SETS] [-r RUNBOOKS_DIR] [-k RUNBOOKS]
+#                      N DIR
 #
 # DIR (created; must not hold a routing table already) gets:
 #   settings.yml        platform_team: platform
@@ -23,22 +24,36 @@
 # pairs, 9 labels each, like an alert from the Temporal mixins: 90% are built from a random
 # route's own alertname (and namespace, for equality routes), so they match somewhere in the
 # table; 10% use an alertname no route names.
+# RUNBOOKS_DIR (with -r; created, must hold no .md file yet) gets RUNBOOKS runbooks (default
+# 1000) rb-NNNN.md, each about 5 KB like the shipped ones, with the four sections. They cover
+# the alertnames of a RUNBOOKS*10-route table (so the same set serves every N): one in twenty
+# is a "*" runbook (the first with no matcher, the others with a namespace_regex-like matcher
+# per team); the others name alertname number j (one in three a second alertname too), four in
+# ten add a matcher (namespace, severity or workflow_type), one in five a layer, half an owner.
+# The runbooks do not depend on N or on -l: their own random stream is seeded from SEED.
 #
 # Deterministic: the same SEED (default 1) and N give byte-identical output on any awk (the
 # random numbers come from a Park-Miller generator, exact in awk's doubles).
-# Last line printed: routes=N files=F label_sets=M dir=DIR
+# Last line printed: routes=N files=F label_sets=M dir=DIR (with -r: ... runbooks=K dir=DIR)
 set -euo pipefail
 
-usage() { echo "usage: bench/route_gen.sh [-s SEED] [-l LABELS_FILE] [-m LABEL_SETS] N DIR" >&2; exit 2; }
+usage() {
+    echo "usage: bench/route_gen.sh [-s SEED] [-l LABELS_FILE] [-m LABEL_SETS] [-r RUNBOOKS_DIR] [-k RUNBOOKS] N DIR" >&2
+    exit 2
+}
 
 SEED=1
 LABELS=""
 SETS=10000
-while getopts "s:l:m:" opt; do
+RUNBOOKS=""
+RB_COUNT=1000
+while getopts "s:l:m:r:k:" opt; do
     case $opt in
     s) SEED=$OPTARG ;;
     l) LABELS=$OPTARG ;;
     m) SETS=$OPTARG ;;
+    r) RUNBOOKS=$OPTARG ;;
+    k) RB_COUNT=$OPTARG ;;
     *) usage ;;
     esac
 done
@@ -49,10 +64,19 @@ DIR=$2
 case $N in '' | *[!0-9]*) usage ;; esac
 case $SEED in '' | *[!0-9]*) usage ;; esac
 case $SETS in '' | *[!0-9]*) usage ;; esac
+case $RB_COUNT in '' | *[!0-9]*) usage ;; esac
 [ "$N" -ge 1 ] || usage
 if [ -e "$DIR/settings.yml" ] || [ -e "$DIR/routes" ]; then
     echo "bench/route_gen.sh: $DIR already holds a routing table" >&2
     exit 2
+fi
+if [ -n "$RUNBOOKS" ]; then
+    [ "$RB_COUNT" -ge 1 ] || usage
+    if [ -d "$RUNBOOKS" ] && [ -n "$(find "$RUNBOOKS" -name '*.md' -print -quit)" ]; then
+        echo "bench/route_gen.sh: $RUNBOOKS already holds runbooks" >&2
+        exit 2
+    fi
+    mkdir -p "$RUNBOOKS"
 fi
 mkdir -p "$DIR/teams" "$DIR/routes"
 
@@ -83,12 +107,47 @@ for t in $(seq -w 0 19); do
     } >"$DIR/teams/team-$t.yml"
 done
 
-awk -v n="$N" -v seed="$SEED" -v dir="$DIR" -v labels="$LABELS" -v sets="$SETS" '
+awk -v n="$N" -v seed="$SEED" -v dir="$DIR" -v labels="$LABELS" -v sets="$SETS" \
+    -v runbooks="$RUNBOOKS" -v rbcount="$RB_COUNT" '
 function rnd(m) { state = (state * 16807) % 2147483647; return int(state / 2147483647 * m) }
 function alertname(k) {
     return "Temporal" area[k % 10] symptom[(k + int(k / 10)) % 8] sprintf("%04d", k)
 }
 function namespace(j) { return sprintf("team-%02d-s%d", j % 20, int(j / 20) % 10) }
+# One runbook file; j is its number, its random choices come from state (reseeded below).
+function runbook(j,    f, a, k, m, para) {
+    f = sprintf("%s/rb-%04d.md", runbooks, j)
+    print "---" > f
+    if (j % 2) printf "id: rb-%04d\n", j > f     # the others default to the file name
+    printf "title: Generated runbook %d\n", j > f
+    if (j % 20 == 0) {
+        print "alerts: [\"*\"]" > f
+        if (j > 0) printf "match: [\047temporal_namespace=~\"team-%02d-.*\"\047]\n", int(j / 20) % 20 > f
+    } else {
+        a = alertname(j)
+        if (j % 3 == 0) a = a ", " alertname((j * 7 + 3) % rbcount)
+        printf "alerts: [%s]\n", a > f
+        m = rnd(10)
+        if (m < 2) printf "match: [\047temporal_namespace=\"%s\"\047]\n", namespace(rnd(200)) > f
+        else if (m == 2) print "match: [\047severity=\"critical\"\047]" > f
+        else if (m == 3) printf "match: [\047workflow_type=~\"Wf%d.*\"\047]\n", rnd(5) > f
+        k = rnd(10)
+        if (k == 0) print "layer: platform" > f
+        else if (k == 1) print "layer: application" > f
+    }
+    if (rnd(2)) printf "owner: team-%02d\n", rnd(20) > f
+    print "---" > f
+    para = "Check the Temporal Server and Temporal SDK dashboards for the namespace and task queue in the alert labels; compare the start of the alert with recent deploys of the workers and of the cluster, and with the persistence latency and error panels, which tell a platform problem from an application one."
+    print "## Diagnosis\n" > f
+    for (k = 1; k <= 12; k++) printf "%d. %s\n", k, para > f
+    print "\n## Remediation\n" > f
+    print "### Workers are failing or crash-looping\n\n" para "\n" > f
+    print "### A deploy changed workflow code\n\n" para "\n" > f
+    print "### The task queue is under-provisioned\n\n" para "\n" > f
+    print "## Terminate and restart\n\n" para "\n" > f
+    printf "## Escalation\n\nThe on-call of team-%02d; then #temporal-platform.\n", j % 20 > f
+    close(f)
+}
 BEGIN {
     state = seed % 2147483646 + 1
     split("Workflow Activity TaskQueue Persistence Frontend History Matching Worker Schedule Cloud", area, " ")
@@ -141,5 +200,11 @@ BEGIN {
         }
         close(labels)
     }
-    printf "routes=%d files=%d label_sets=%d dir=%s\n", n, files, (labels != "" ? sets : 0), dir
+    if (runbooks != "") {
+        state = (seed * 7919) % 2147483646 + 1
+        for (j = 0; j < rbcount; j++) runbook(j)
+        printf "routes=%d files=%d label_sets=%d runbooks=%d dir=%s\n", n, files, (labels != "" ? sets : 0), rbcount, dir
+    } else {
+        printf "routes=%d files=%d label_sets=%d dir=%s\n", n, files, (labels != "" ? sets : 0), dir
+    }
 }'

@@ -2,13 +2,14 @@
  * cmd_route: `runbook-router route` — explain the decision for alerts without a server.
  *
  *   runbook-router route --payload FILE [--format json|text] [--db PATH]
- *   runbook-router route alertname=X temporal_namespace=Y ... [--format json|text]
+ *   runbook-router route alertname=X temporal_namespace=Y ... [--format json|text] [--db PATH]
  *
  * The payload is an Alertmanager webhook body; label pairs make one firing alert (split at the
  * first '=', fingerprinted as Alertmanager does). Correlation sees the payload's own firing
  * alerts, plus the store's firing episodes when --db names a database. Exit 0 whenever
  * decisions print; 2 for bad arguments or a bad payload; 3 when config cannot be loaded.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,10 +45,16 @@ static enum rr_err pairs_body(const char *const *pairs, int n, struct rr_buf *bo
         const char *eq = strchr(pairs[i], '=');
         if (!eq || eq == pairs[i])
             return rr_diag_set(diag, RR_ERR_INVAL, "argument '%s': want label=value", pairs[i]);
+        size_t name_len = (size_t)(eq - pairs[i]);
+        for (int k = 0; k < i; k++) /* earlier pairs hold a '=' (checked above) */
+            if (strchr(pairs[k], '=') - pairs[k] == (ptrdiff_t)name_len &&
+                !memcmp(pairs[k], pairs[i], name_len))
+                return rr_diag_set(diag, RR_ERR_INVAL, "label '%.*s' given twice", (int)name_len,
+                                   pairs[i]);
         if (i)
             err = rr_buf_puts(body, ",");
         if (!err)
-            err = rr_json_append_stringn(body, pairs[i], (size_t)(eq - pairs[i]));
+            err = rr_json_append_stringn(body, pairs[i], name_len);
         if (!err)
             err = rr_buf_puts(body, ":");
         if (!err)
@@ -172,16 +179,19 @@ int rr_cmd_route(int argc, char **argv)
     struct output o = {0};
     rr_buf_init(&body, PAYLOAD_MAX_BYTES);
     rr_buf_init(&o.out, (size_t)1 << 30);
-    bool db_given = false;
+    /* The default database is never read implicitly: correlation with the store needs --db
+     * or its environment variable (PRODUCT §2: the two are one option). */
+    const char *db_env = getenv("RUNBOOK_ROUTER_DB"); /* NOLINT(concurrency-mt-unsafe) */
+    bool db_given = db_env && *db_env;
     for (int i = 1; i < argc; i++)
-        db_given |= !strncmp(argv[i], "--db", 4);
+        db_given |= !strcmp(argv[i], "--db") || !strncmp(argv[i], "--db=", 5);
     if (rr_config_parse(RR_CMD_ROUTE, argc, argv, &cfg, &diag)) {
         code = usage_error(diag.msg);
         goto out;
     }
     if (cfg.help) {
         printf("usage: runbook-router route --payload FILE [--format json|text] [--db PATH]\n"
-               "       runbook-router route label=value ... [--format json|text]\n\n"
+               "       runbook-router route label=value ... [--format json|text] [--db PATH]\n\n"
                "Prints the decision (layer, team, kind, route, runbook, evidence) for each alert.\n"
                "Exit 0 when decisions print, 2 bad arguments or payload, 3 config not loadable.\n\n");
         rr_config_usage(RR_CMD_ROUTE, stdout);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "rr/auth.h"
 #include "rr/buf.h"
@@ -15,7 +16,10 @@
 #include "rr/config.h"
 #include "rr/http.h"
 #include "rr/ingest.h"
+#include "rr/dispatch.h"
 #include "rr/live.h"
+#include "rr/notify.h"
+#include "rr/pager.h"
 #include "rr/log.h"
 
 #define PEM_MAX_BYTES (1 << 20)
@@ -93,6 +97,7 @@ int rr_cmd_serve(int argc, char **argv)
     struct rr_ingest *ingest = NULL;
     struct rr_http *http = NULL;
     struct rr_live *live = NULL;
+    struct rr_dispatch *dispatch = NULL;
 
     /* Signals are blocked before any thread starts, so only sigwait() below receives them. */
     sigset_t set;
@@ -115,7 +120,25 @@ int rr_cmd_serve(int argc, char **argv)
         code = fail(RR_EXIT_LOAD, "cannot load the routing table or runbooks", &diag);
         goto out;
     }
-    struct rr_ingest_options iopts = {.live = live};
+    /* The database holds PagerDuty routing keys for resolves: keep it private to this user. */
+    umask(077);
+    struct rr_snapshot *first = rr_live_acquire(live);
+    bool dry_run = cfg.dry_run || !rr_pager_any_secret(first->routing);
+    rr_live_release(live, first);
+    if (dry_run)
+        RR_WARN(cfg.dry_run ? "dry run: pages are written to the log, not sent"
+                            : "dry run: no Slack or PagerDuty secret is set, so pages are written "
+                              "to the log, not sent",
+                "%s", "");
+    rr_notify_global_init();
+    struct rr_dispatch_options dopts = {.db_path = cfg.db, .live = live,
+                                        .external_url = cfg.external_url, .dry_run = dry_run};
+    if (rr_dispatch_start(&dopts, &dispatch, &diag)) {
+        code = fail(RR_EXIT_RUNTIME, "cannot start the page dispatcher", &diag);
+        goto out;
+    }
+    struct rr_ingest_options iopts = {.live = live, .external_url = cfg.external_url,
+                                      .on_commit = rr_dispatch_kick, .on_commit_ctx = dispatch};
     if (rr_ingest_start(cfg.db, &iopts, &ingest, &diag)) {
         code = fail(RR_EXIT_RUNTIME, "cannot open the database", &diag);
         goto out;
@@ -150,6 +173,7 @@ int rr_cmd_serve(int argc, char **argv)
 out:
     rr_http_stop(http);   /* finishes in-flight requests, their commits included */
     rr_ingest_stop(ingest);
+    rr_dispatch_stop(dispatch); /* after ingest: nothing new can be queued any more */
     rr_live_free(live);
     rr_auth_free(auth);
     free(cert);

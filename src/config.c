@@ -12,7 +12,7 @@
 
 #include "rr/buf.h"
 
-enum kind { K_STRING, K_BOOL, K_BYTES, K_LOGLEVEL };
+enum kind { K_STRING, K_BOOL, K_BYTES, K_LOGLEVEL, K_LIST };
 
 struct option_desc {
     const char *flag;   /* without the leading "--" */
@@ -51,6 +51,13 @@ static const struct option_desc options[] = {
     {"format", K_STRING, OFF(format), NULL, RR_CMD_ROUTE | RR_CMD_COVERAGE | RR_CMD_REPORT,
      "output format"},
     {"payload", K_STRING, OFF(payload), NULL, RR_CMD_ROUTE, "Alertmanager payload file"},
+    {"state", K_STRING, OFF(state), NULL, RR_CMD_OUTBOX,
+     "outbox list: pending, sending, sent, dead, folded or dropped"},
+    {"rules", K_LIST, OFF(rules), NULL, RR_CMD_COVERAGE,
+     "Prometheus rule files or directories (repeatable; takes the paths after it)"},
+    {"team", K_STRING, OFF(team), NULL, RR_CMD_COVERAGE, "check only this team's alerts"},
+    {"no-generic", K_BOOL, OFF(no_generic), "false", RR_CMD_COVERAGE,
+     "a generic (alerts: [\"*\"]) runbook does not count"},
 };
 #define N_OPTIONS (sizeof options / sizeof options[0])
 
@@ -104,6 +111,16 @@ static enum rr_err set_value(struct rr_config *cfg, const struct option_desc *d,
         memcpy(field, &level, sizeof level);
         return RR_OK;
     }
+    case K_LIST: {
+        struct rr_config_list *list = (void *)field;
+        if (!*value)
+            return rr_diag_set(diag, RR_ERR_INVAL, "%s: empty value", source);
+        if (list->n == RR_CONFIG_MAX_LIST)
+            return rr_diag_set(diag, RR_ERR_INVAL, "%s: more than %d values", source,
+                               RR_CONFIG_MAX_LIST);
+        list->items[list->n++] = value;
+        return RR_OK;
+    }
     }
     return RR_ERR_INTERNAL;
 }
@@ -124,6 +141,7 @@ enum rr_err rr_config_parse(enum rr_command cmd, int argc, char **argv, struct r
     enum rr_err err = RR_OK;
     memset(cfg, 0, sizeof *cfg);
     char source[128];
+    bool listed[N_OPTIONS] = {false}; /* list options already given as flags */
     for (size_t i = 0; i < N_OPTIONS && !err; i++) {
         const struct option_desc *d = &options[i];
         if (!(d->commands & cmd))
@@ -170,7 +188,14 @@ enum rr_err rr_config_parse(enum rr_command cmd, int argc, char **argv, struct r
             value = argv[++i];
         }
         snprintf(source, sizeof source, "flag --%s", d->flag);
+        if (d->kind == K_LIST && !listed[d - options]) {
+            listed[d - options] = true; /* the flag wins: drop the environment's values */
+            ((struct rr_config_list *)(void *)((char *)cfg + d->offset))->n = 0;
+        }
         err = set_value(cfg, d, value, source, diag);
+        /* A list flag takes the arguments after it too, up to the next flag: --rules a b. */
+        while (!err && d->kind == K_LIST && i + 1 < argc && argv[i + 1][0] != '-')
+            err = set_value(cfg, d, argv[++i], source, diag);
     }
     if (!err && (cmd & (RR_CMD_SERVE | RR_CMD_REROUTE)) && !cfg->external_url && cfg->listen) {
         size_t n = strlen(cfg->listen) + 16;

@@ -58,6 +58,9 @@ static const struct handler handlers[] = {
     {.method = "GET", .path = "/api/v1/alerts", .fn = http_handle_alerts},
     {.method = "POST", .path = "/-/reload", .fn = http_handle_reload},
     {.method = "GET", .path = "/runbooks/", .fn = http_handle_runbook, .prefix = true},
+    {.method = "GET", .path = "/api/v1/escalations", .fn = http_handle_escalations},
+    {.method = "GET", .path = "/api/v1/escalations/", .fn = http_handle_escalation,
+     .prefix = true},
 };
 #define N_HANDLERS (sizeof handlers / sizeof handlers[0])
 

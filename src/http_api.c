@@ -25,7 +25,7 @@ struct filter_parse {
     char error[256]; /* set on the first bad filter */
 };
 
-static bool parse_count(const char *value, int64_t min, int64_t max, int64_t *out)
+bool http_parse_count(const char *value, int64_t min, int64_t max, int64_t *out)
 {
     char *end;
     errno = 0;
@@ -36,7 +36,7 @@ static bool parse_count(const char *value, int64_t min, int64_t max, int64_t *ou
     return true;
 }
 
-static bool parse_since(const char *value, int64_t *out_ms)
+bool http_parse_since(const char *value, int64_t *out_ms)
 {
     struct rr_time t;
     if (rr_time_parse(value, strlen(value), &t, NULL) == RR_OK) {
@@ -63,7 +63,7 @@ static enum MHD_Result on_arg(void *cls, enum MHD_ValueKind kind, const char *ke
         value = "";
     bool ok = true;
     if (!strcmp(key, "since"))
-        ok = parse_since(value, &q->since_ms);
+        ok = http_parse_since(value, &q->since_ms);
     else if (!strcmp(key, "team"))
         q->team = value;
     else if (!strcmp(key, "layer"))
@@ -73,9 +73,9 @@ static enum MHD_Result on_arg(void *cls, enum MHD_ValueKind kind, const char *ke
     else if (!strcmp(key, "fingerprint"))
         q->fingerprint = value;
     else if (!strcmp(key, "limit"))
-        ok = parse_count(value, 1, API_MAX_LIMIT, &q->limit);
+        ok = http_parse_count(value, 1, API_MAX_LIMIT, &q->limit);
     else if (!strcmp(key, "offset"))
-        ok = parse_count(value, 0, INT64_MAX / 2, &q->offset);
+        ok = http_parse_count(value, 0, INT64_MAX / 2, &q->offset);
     else {
         snprintf(f->error, sizeof f->error,
                  "%.64s: unknown filter (known: since, team, layer, status, fingerprint, "
@@ -100,7 +100,7 @@ static enum MHD_Result on_arg(void *cls, enum MHD_ValueKind kind, const char *ke
     return MHD_YES;
 }
 
-static json_t *json_text_or_null(const char *text)
+json_t *http_json_text_or_null(const char *text)
 {
     if (!text)
         return json_null();
@@ -117,14 +117,14 @@ static enum rr_err add_row(const struct rr_alert_row *row, void *ctx)
     json_object_set_new(o, "startsAt", json_string(row->starts_at));
     json_object_set_new(o, "endsAt", row->ends_at ? json_string(row->ends_at) : json_null());
     json_object_set_new(o, "status", json_string(row->status));
-    json_object_set_new(o, "labels", json_text_or_null(row->labels_json));
-    json_object_set_new(o, "annotations", json_text_or_null(row->annotations_json));
+    json_object_set_new(o, "labels", http_json_text_or_null(row->labels_json));
+    json_object_set_new(o, "annotations", http_json_text_or_null(row->annotations_json));
     json_object_set_new(o, "receivedAt",
                         json_string(rr_clock_format_ms(row->received_ms, received, sizeof received)));
     json_object_set_new(o, "updatedAt",
                         json_string(rr_clock_format_ms(row->updated_ms, updated, sizeof updated)));
     json_object_set_new(o, "repeats", json_integer(row->repeats));
-    json_object_set_new(o, "decision", json_text_or_null(row->decision_json));
+    json_object_set_new(o, "decision", http_json_text_or_null(row->decision_json));
     json_array_append_new(alerts, o);
     return RR_OK;
 }

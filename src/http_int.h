@@ -72,6 +72,16 @@ enum MHD_Result http_handle_alerts(struct request *req);
 enum MHD_Result http_handle_reload(struct request *req);
 enum MHD_Result http_handle_runbook(struct request *req);
 
+/* Query-string values shared by the API handlers: an integer in [min, max]; an RFC 3339 time
+ * or a Prometheus duration before now, as ms since the epoch. */
+bool http_parse_count(const char *value, int64_t min, int64_t max, int64_t *out);
+bool http_parse_since(const char *value, int64_t *out_ms);
+/* Stored JSON text as a jansson value (null for NULL or unparseable text). */
+struct json_t;
+struct json_t *http_json_text_or_null(const char *text);
+enum MHD_Result http_handle_escalations(struct request *req);
+enum MHD_Result http_handle_escalation(struct request *req);
+
 /* A read-only store connection for API handlers; return it with http_reader_put. */
 enum rr_err http_reader_get(struct rr_http *http, struct rr_store **out, struct rr_diag *diag);
 void http_reader_put(struct rr_http *http, struct rr_store *store);

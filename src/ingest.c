@@ -44,6 +44,9 @@ struct rr_ingest {
 
     struct rr_store *store; /* owned; the writer thread's alone while it runs */
     struct rr_live *live;   /* borrowed; NULL: alerts are stored unclassified */
+    const char *external_url;          /* borrowed: base of links in pages */
+    void (*on_commit)(void *ctx);      /* after each successful commit, or NULL */
+    void *on_commit_ctx;
     int64_t next_probe_ns;  /* writer only: monotonic time of the next probe */
 
     atomic_bool ready; /* last commit or probe succeeded and writable */
@@ -67,15 +70,16 @@ static void set_ready(struct rr_ingest *ing, bool ready, const char *how)
 
 /* Stores one job inside its own savepoint. On failure the reason is in job->diag and the
  * savepoint is still open: the caller rolls back to it (or finds the transaction gone). */
-static enum rr_err run_job(struct rr_store *store, const struct rr_snapshot *snap,
+static enum rr_err run_job(struct rr_ingest *ing, const struct rr_snapshot *snap,
                            struct rr_ingest_job *job, struct ingest_tally *tally)
 {
+    struct rr_store *store = ing->store;
     int64_t receipt = 0;
     enum rr_err err = rr_store_savepoint(store, &job->diag);
     if (!err)
         err = rr_store_put_receipt(store, job->webhook, job->received_ms, &receipt, &job->diag);
     if (!err)
-        err = ingest_store_alerts(store, snap, job, receipt, tally);
+        err = ingest_store_alerts(store, snap, ing->external_url, job, receipt, tally);
     if (!err)
         err = rr_store_savepoint_release(store, &job->diag);
     return err;
@@ -128,7 +132,7 @@ static void run_batch(struct rr_ingest *ing, struct rr_ingest_job *jobs, unsigne
     enum rr_err err = rr_store_begin(store, &diag);
     size_t k = 0;
     for (struct rr_ingest_job *j = jobs; !err && j; j = j->next, k++) {
-        enum rr_err jerr = run_job(store, snap, j, &tallies[k]);
+        enum rr_err jerr = run_job(ing, snap, j, &tallies[k]);
         if (!jerr)
             continue;
         ingest_tally_release(&tallies[k]); /* rolled back: nothing of it counts */
@@ -177,6 +181,8 @@ static void run_batch(struct rr_ingest *ing, struct rr_ingest_job *jobs, unsigne
             if (!j->err)
                 ingest_tally_apply(&tallies[k]);
         }
+        if (ing->on_commit)
+            ing->on_commit(ing->on_commit_ctx);
         atomic_fetch_add(&ing->commits, 1);
         atomic_fetch_add(&ing->jobs_committed, ok);
         atomic_fetch_add(&ing->jobs_failed, n - ok);
@@ -265,6 +271,9 @@ enum rr_err rr_ingest_start(const char *db_path, const struct rr_ingest_options 
     ing->store_opts.busy_timeout_ms = o.busy_timeout_ms;
     ing->max_batch = o.max_batch_jobs ? o.max_batch_jobs : DEFAULT_MAX_BATCH_JOBS;
     ing->live = o.live;
+    ing->external_url = o.external_url;
+    ing->on_commit = o.on_commit;
+    ing->on_commit_ctx = o.on_commit_ctx;
     pthread_mutex_init(&ing->lock, NULL);
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);

@@ -22,6 +22,7 @@ struct facts {
 struct job_ctx {
     struct rr_store *store;
     const struct rr_snapshot *snap;
+    const char *external_url;
     struct rr_ingest_job *job;
     int64_t receipt;
     struct ingest_tally *tally;
@@ -122,14 +123,28 @@ static enum rr_err store_decided(void *arg, size_t i, const struct rr_decision *
         rr_diag_prefix(&c->job->diag, "alerts[%zu]", i);
         return err;
     }
-    if (outcome == RR_STORE_NEW_EPISODE)
+    /* Paging is written in this same transaction: a page exists exactly when its alert does. */
+    const struct rr_alert *alert = &c->job->webhook->alerts[i];
+    int64_t alert_id = rr_store_last_alert_id(c->store);
+    if (outcome == RR_STORE_NEW_EPISODE) {
         tally_decision(c->tally, d);
+        err = rr_pager_new_episode(c->store, c->snap, c->external_url, alert, d, c->json.data,
+                                   alert_id, c->job->received_ms, &c->tally->pager,
+                                   &c->job->diag);
+    } else if (outcome == RR_STORE_RESOLVED) {
+        err = rr_pager_resolved(c->store, c->snap, c->external_url, alert, alert_id,
+                                c->job->received_ms, &c->tally->pager, &c->job->diag);
+    }
+    if (err) {
+        rr_diag_prefix(&c->job->diag, "alerts[%zu]", i);
+        return err;
+    }
     return count_outcome(c->job, outcome);
 }
 
 enum rr_err ingest_store_alerts(struct rr_store *store, const struct rr_snapshot *snap,
-                                struct rr_ingest_job *job, int64_t receipt,
-                                struct ingest_tally *tally)
+                                const char *external_url, struct rr_ingest_job *job,
+                                int64_t receipt, struct ingest_tally *tally)
 {
     const struct rr_webhook *wh = job->webhook;
     if (!snap) {
@@ -147,8 +162,8 @@ enum rr_err ingest_store_alerts(struct rr_store *store, const struct rr_snapshot
         }
         return err;
     }
-    struct job_ctx c = {.store = store, .snap = snap, .job = job, .receipt = receipt,
-                        .tally = tally};
+    struct job_ctx c = {.store = store, .snap = snap, .external_url = external_url, .job = job,
+                        .receipt = receipt, .tally = tally};
     rr_buf_init(&c.json, (size_t)1 << 20);
     enum rr_err err = rr_classify_request(snap->routing, snap->runbooks, wh, stored_facts, &c,
                                           store_decided, &c);
@@ -171,6 +186,8 @@ void ingest_tally_apply(const struct ingest_tally *t)
     rr_metrics_add(RR_M_ALERTS_WITHOUT_RUNBOOK, t->without_runbook);
     for (size_t i = 0; i < t->n_routes; i++)
         rr_metrics_add_route_decision(t->routes[i].route, t->routes[i].n);
+    rr_metrics_add(RR_M_PAGES_WITHOUT_RUNBOOK, t->pager.without_runbook);
+    rr_metrics_add(RR_M_ESCALATIONS, t->pager.escalations);
 }
 
 void ingest_tally_release(struct ingest_tally *t)

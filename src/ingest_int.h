@@ -10,6 +10,7 @@
 
 #include "rr/ingest.h"
 #include "rr/live.h"
+#include "rr/pager.h"
 #include "rr/store.h"
 
 struct route_count {
@@ -22,6 +23,7 @@ struct ingest_tally {
     uint64_t classified[4][2]; /* kind (workflow_failure, latency, queue_depth, other) x layer */
     uint64_t unowned;
     uint64_t without_runbook;
+    struct rr_pager_tally pager; /* escalations and pages written */
     struct route_count *routes; /* owned */
     size_t n_routes, cap_routes;
 };
@@ -32,8 +34,8 @@ struct ingest_tally {
  * its decision; without, job->decisions (if any) is stored as given.
  */
 enum rr_err ingest_store_alerts(struct rr_store *store, const struct rr_snapshot *snap,
-                                struct rr_ingest_job *job, int64_t receipt,
-                                struct ingest_tally *tally);
+                                const char *external_url, struct rr_ingest_job *job,
+                                int64_t receipt, struct ingest_tally *tally);
 /* Adds a committed job's tally to the metrics. */
 void ingest_tally_apply(const struct ingest_tally *tally);
 void ingest_tally_release(struct ingest_tally *tally);

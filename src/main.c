@@ -14,6 +14,8 @@ static const struct command commands[] = {
     {"serve", rr_cmd_serve, "run the Alertmanager webhook receiver and its HTTP API"},
     {"check", rr_cmd_check, "validate routing/ and runbooks/"},
     {"route", rr_cmd_route, "explain the decision for alerts from a payload or label=value pairs"},
+    {"outbox", rr_cmd_outbox, "list, retry or drop undeliverable pages"},
+    {"coverage", rr_cmd_coverage, "go-live gate: rule files x routing table x runbooks"},
 };
 
 static void usage(FILE *out)

@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +47,11 @@ static const struct counter_desc counters[RR_M_COUNTER_COUNT] = {
     [RR_M_ALERTS_WITHOUT_RUNBOOK] = {"runbook_router_alerts_without_runbook_total",
                                      "New alert episodes that no runbook in runbooks/ covers.",
                                      NULL},
+    [RR_M_PAGES_WITHOUT_RUNBOOK] = {"runbook_router_pages_without_runbook_total",
+                                    "Escalations paged with no runbook in runbooks/: a "
+                                    "production coverage gap.",
+                                    NULL},
+    [RR_M_ESCALATIONS] = {"runbook_router_escalations_total", "Escalations created.", NULL},
     [RR_M_RELOADS_OK] = {"runbook_router_config_reloads_total",
                          "Configuration reloads, by result.", "result=\"success\""},
     [RR_M_RELOADS_FAILED] = {"runbook_router_config_reloads_total",
@@ -57,15 +63,28 @@ static const char *const kinds[] = {"workflow_failure", "latency", "queue_depth"
 static const char *const layers[] = {"platform", "application"};
 static _Atomic uint64_t classified[4][2];
 
-/* Decisions by route: names come from config, so the set is bounded but not fixed. An
- * open-addressing table that only grows (a reload may add names; old ones keep counting). */
+/* Counters keyed by names from config (routes; team, channel and result of pages): bounded
+ * but not fixed sets. Open-addressing tables that only grow (a reload may add names; old ones
+ * keep counting). */
 #define ROUTE_SLOTS 32768
-struct route_counter {
+#define PAGE_SLOTS  4096
+struct keyed_counter {
     _Atomic(char *) name; /* owned once set; never changes after */
     _Atomic uint64_t value;
 };
-static struct route_counter route_counters[ROUTE_SLOTS];
-static pthread_mutex_t route_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct keyed_counter route_counters[ROUTE_SLOTS];
+static struct keyed_counter page_counters[PAGE_SLOTS];
+static pthread_mutex_t keyed_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Page delivery time, seconds: alert committed to the outbox -> the channel's 2xx. */
+static const double delivery_buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                          1,     2.5,  5,     10,   30,  60,   300};
+#define N_DELIVERY_BUCKETS (sizeof delivery_buckets / sizeof delivery_buckets[0])
+static _Atomic uint64_t delivery_bucket_counts[N_DELIVERY_BUCKETS];
+static _Atomic uint64_t delivery_count;
+static _Atomic uint64_t delivery_sum_ms;
+static _Atomic int64_t outbox_pending;
+static _Atomic int64_t outbox_oldest_age_ms;
 
 static _Atomic uint64_t counter_values[RR_M_COUNTER_COUNT];
 
@@ -145,46 +164,140 @@ static uint64_t hash_name(const char *s)
     return h;
 }
 
-/* The slot of a route name, created when create is set; NULL when absent or the table is full. */
-static struct route_counter *route_slot(const char *route, bool create)
+/* The slot of a name in a table, created when create is set; NULL when absent or full. */
+static struct keyed_counter *keyed_slot(struct keyed_counter *table, size_t slots,
+                                        const char *key, bool create)
 {
-    size_t i = (size_t)(hash_name(route) % ROUTE_SLOTS);
-    for (size_t probe = 0; probe < ROUTE_SLOTS; probe++, i = (i + 1) % ROUTE_SLOTS) {
-        char *name = atomic_load(&route_counters[i].name);
-        if (name && !strcmp(name, route))
-            return &route_counters[i];
+    size_t i = (size_t)(hash_name(key) % slots);
+    for (size_t probe = 0; probe < slots; probe++, i = (i + 1) % slots) {
+        char *name = atomic_load(&table[i].name);
+        if (name && !strcmp(name, key))
+            return &table[i];
         if (name)
             continue;
         if (!create)
             return NULL;
         /* Empty slot: claim it under the lock, re-checking that nobody else just did. */
-        pthread_mutex_lock(&route_lock);
-        struct route_counter *found = NULL;
-        name = atomic_load(&route_counters[i].name);
-        if (!name) {
-            atomic_store(&route_counters[i].name, rr_xstrdup(route));
-            found = &route_counters[i];
+        pthread_mutex_lock(&keyed_lock);
+        struct keyed_counter *found = NULL;
+        if (!atomic_load(&table[i].name)) {
+            atomic_store(&table[i].name, rr_xstrdup(key));
+            found = &table[i];
         }
-        pthread_mutex_unlock(&route_lock);
+        pthread_mutex_unlock(&keyed_lock);
         if (found)
             return found;
-        if (!strcmp(atomic_load(&route_counters[i].name), route))
-            return &route_counters[i];
+        if (!strcmp(atomic_load(&table[i].name), key))
+            return &table[i];
     }
     return NULL;
 }
 
 void rr_metrics_add_route_decision(const char *route, uint64_t n)
 {
-    struct route_counter *c = route_slot(route, true);
+    struct keyed_counter *c = keyed_slot(route_counters, ROUTE_SLOTS, route, true);
     if (c)
         atomic_fetch_add_explicit(&c->value, n, memory_order_relaxed);
 }
 
 uint64_t rr_metrics_route_decisions(const char *route)
 {
-    struct route_counter *c = route_slot(route, false);
+    struct keyed_counter *c = keyed_slot(route_counters, ROUTE_SLOTS, route, false);
     return c ? atomic_load(&c->value) : 0;
+}
+
+/* Tab cannot appear in team names ([a-z0-9-]+) or in the fixed channel and result names. */
+static void page_key(char *out, size_t cap, const char *team, const char *channel,
+                     const char *result)
+{
+    snprintf(out, cap, "%s\t%s\t%s", team, channel, result);
+}
+
+void rr_metrics_add_page(const char *team, const char *channel, const char *result, uint64_t n)
+{
+    char key[256];
+    page_key(key, sizeof key, team, channel, result);
+    struct keyed_counter *c = keyed_slot(page_counters, PAGE_SLOTS, key, true);
+    if (c)
+        atomic_fetch_add_explicit(&c->value, n, memory_order_relaxed);
+}
+
+uint64_t rr_metrics_pages(const char *team, const char *channel, const char *result)
+{
+    char key[256];
+    page_key(key, sizeof key, team, channel, result);
+    struct keyed_counter *c = keyed_slot(page_counters, PAGE_SLOTS, key, false);
+    return c ? atomic_load(&c->value) : 0;
+}
+
+void rr_metrics_observe_delivery(int64_t ms)
+{
+    double seconds = (double)ms / 1000.0;
+    for (size_t i = 0; i < N_DELIVERY_BUCKETS; i++) {
+        if (seconds <= delivery_buckets[i]) {
+            atomic_fetch_add_explicit(&delivery_bucket_counts[i], 1, memory_order_relaxed);
+            break;
+        }
+    }
+    atomic_fetch_add_explicit(&delivery_count, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&delivery_sum_ms, (uint64_t)(ms > 0 ? ms : 0),
+                              memory_order_relaxed);
+}
+
+void rr_metrics_set_outbox(int64_t pending, int64_t oldest_age_ms)
+{
+    atomic_store(&outbox_pending, pending);
+    atomic_store(&outbox_oldest_age_ms, oldest_age_ms);
+}
+
+static enum rr_err render_paging(struct rr_buf *out)
+{
+    const char *name = "runbook_router_pages_total";
+    enum rr_err err = rr_buf_printf(out,
+                                    "# HELP %s Pages by team, channel and final result.\n"
+                                    "# TYPE %s counter\n",
+                                    name, name);
+    for (size_t i = 0; i < PAGE_SLOTS && !err; i++) {
+        char *key = atomic_load(&page_counters[i].name);
+        if (!key)
+            continue;
+        char team[128], channel[32], result[32];
+        if (sscanf(key, "%127[^\t]\t%31[^\t]\t%31s", team, channel, result) != 3)
+            continue;
+        err = rr_buf_printf(out, "%s{team=\"%s\",channel=\"%s\",result=\"%s\"} %llu\n", name,
+                            team, channel, result,
+                            (unsigned long long)atomic_load(&page_counters[i].value));
+    }
+    if (!err)
+        err = rr_buf_printf(
+            out,
+            "# HELP runbook_router_outbox_pending Pages waiting to be sent.\n"
+            "# TYPE runbook_router_outbox_pending gauge\nrunbook_router_outbox_pending %lld\n"
+            "# HELP runbook_router_outbox_oldest_pending_seconds Age of the oldest page "
+            "waiting to be sent.\n"
+            "# TYPE runbook_router_outbox_oldest_pending_seconds gauge\n"
+            "runbook_router_outbox_oldest_pending_seconds %.3f\n",
+            (long long)atomic_load(&outbox_pending),
+            (double)atomic_load(&outbox_oldest_age_ms) / 1000.0);
+    name = "runbook_router_page_delivery_seconds";
+    if (!err)
+        err = rr_buf_printf(out,
+                            "# HELP %s Time from an alert's commit to its page's delivery.\n"
+                            "# TYPE %s histogram\n",
+                            name, name);
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i < N_DELIVERY_BUCKETS && !err; i++) {
+        cumulative += atomic_load(&delivery_bucket_counts[i]);
+        err = rr_buf_printf(out, "%s_bucket{le=\"%g\"} %llu\n", name, delivery_buckets[i],
+                            (unsigned long long)cumulative);
+    }
+    uint64_t count = atomic_load(&delivery_count);
+    if (!err)
+        err = rr_buf_printf(out, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.3f\n%s_count %llu\n",
+                            name, (unsigned long long)count, name,
+                            (double)atomic_load(&delivery_sum_ms) / 1000.0, name,
+                            (unsigned long long)count);
+    return err;
 }
 
 static enum rr_err render_classified(struct rr_buf *out)
@@ -290,6 +403,8 @@ enum rr_err rr_metrics_render(struct rr_buf *out)
         err = render_commits(out);
     if (!err)
         err = render_classified(out);
+    if (!err)
+        err = render_paging(out);
     return err;
 }
 
@@ -309,4 +424,12 @@ void rr_metrics_reset(void)
             atomic_store(&classified[k][l], 0);
     for (size_t i = 0; i < ROUTE_SLOTS; i++)
         atomic_store(&route_counters[i].value, 0);
+    for (size_t i = 0; i < PAGE_SLOTS; i++)
+        atomic_store(&page_counters[i].value, 0);
+    for (size_t i = 0; i < N_DELIVERY_BUCKETS; i++)
+        atomic_store(&delivery_bucket_counts[i], 0);
+    atomic_store(&delivery_count, 0);
+    atomic_store(&delivery_sum_ms, 0);
+    atomic_store(&outbox_pending, 0);
+    atomic_store(&outbox_oldest_age_ms, 0);
 }

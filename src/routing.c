@@ -59,27 +59,27 @@ struct regex_ref {
 struct loader {
     struct rr_routing *rt;
     struct rr_diag *diag;
-    const char *file;              /* the file being read (arena copy) */
-    struct rr__map route_names;    /* name -> struct rr_route, for duplicates */
-    struct claim **ns_claims;      /* every exact namespace so far, in file order */
+    const char *file;           /* the file being read (arena copy) */
+    struct rr__map route_names; /* name -> struct rr_route, for duplicates */
+    struct claim **ns_claims;   /* every exact namespace so far, in file order */
     size_t n_ns_claims;
-    struct regex_ref *regexes;     /* every namespace_regex so far, in file order */
+    struct regex_ref *regexes; /* every namespace_regex so far, in file order */
     size_t n_regexes;
 };
 
 static const char *const top_keys[] = {"settings", "teams", "routes", NULL};
 static const char *const settings_keys[] = {"platform_team", "unowned_team", "labels",
-                                            "correlation", "storm", NULL};
-static const char *const canon_keys[] = {"namespace", "team", "task_queue", "workflow_type",
-                                         "cluster", NULL};
+                                            "correlation",   "storm",        NULL};
+static const char *const canon_keys[] = {"namespace",     "team",    "task_queue",
+                                         "workflow_type", "cluster", NULL};
 static const char *const correlation_keys[] = {"window", "platform_namespaces", NULL};
 static const char *const storm_keys[] = {"max_pages", "window", NULL};
-static const char *const team_keys[] = {"name",        "layer", "namespaces",
-                                        "namespace_regex", "task_queues", "slack",
-                                        "pagerduty",   "page",  NULL};
+static const char *const team_keys[] = {"name",        "layer", "namespaces", "namespace_regex",
+                                        "task_queues", "slack", "pagerduty",  "page",
+                                        NULL};
 static const char *const slack_keys[] = {"url_env", "url_file", "url", NULL};
 static const char *const pagerduty_keys[] = {"routing_key_env", "routing_key_file", "url", NULL};
-static const char *const route_keys[] = {"name", "match", "layer", "fallback",
+static const char *const route_keys[] = {"name", "match", "layer",   "fallback",
                                          "kind", "team",  "runbook", NULL};
 
 /* PRODUCT §4 defaults, in enum rr_canon order. */
@@ -291,8 +291,8 @@ static enum rr_err parse_task_queues(struct loader *ld, const struct rr_yaml_nod
     const struct rr_yaml_node *n = opt(team_node, "task_queues");
     enum rr_err err = get_strings(ld, n, "task_queues", &t->task_queues, &t->n_task_queues);
     for (size_t i = 0; !err && i < t->n_task_queues; i++)
-        err = claim(ld, &ld->rt->task_queues, "task queue", &n->items[i], t->task_queues[i], t,
-                    NULL);
+        err =
+            claim(ld, &ld->rt->task_queues, "task queue", &n->items[i], t->task_queues[i], t, NULL);
     return err;
 }
 
@@ -462,8 +462,8 @@ static enum rr_err parse_labels(struct loader *ld, const struct rr_yaml_node *n,
                                 struct rr_settings *s)
 {
     enum rr_err err = RR_OK;
-    if (n && ((err = want_kind(ld, n, RR_YAML_MAP, "labels")) ||
-              (err = check_keys(ld, n, canon_keys))))
+    if (n &&
+        ((err = want_kind(ld, n, RR_YAML_MAP, "labels")) || (err = check_keys(ld, n, canon_keys))))
         return err;
     for (size_t c = 0; c < RR_CANON_COUNT; c++) {
         const struct rr_yaml_node *list = n ? rr_yaml_map_get(n, canon_keys[c]) : NULL;
@@ -477,8 +477,7 @@ static enum rr_err parse_labels(struct loader *ld, const struct rr_yaml_node *n,
         if ((err = want_kind(ld, list, RR_YAML_SEQ, what)))
             return err;
         if (list->count >= RR_ROUTING_MAX_ALIASES)
-            return FAIL(ld, list, "%s: more than %d label names", what,
-                        RR_ROUTING_MAX_ALIASES - 1);
+            return FAIL(ld, list, "%s: more than %d label names", what, RR_ROUTING_MAX_ALIASES - 1);
         for (size_t i = 0; i < list->count; i++) {
             if ((err = get_string(ld, &list->items[i], what, &s->labels[c][i])))
                 return err;
@@ -534,14 +533,13 @@ static enum rr_err parse_settings(struct loader *ld, const struct rr_yaml_node *
             (err = parse_window(ld, w, "correlation.window", &s->correlation_window_ms)))
             return err;
         if ((w = opt(v, "platform_namespaces")) &&
-            (err = parse_count(ld, w, "correlation.platform_namespaces", 2,
-                               &s->platform_namespaces)))
+            (err =
+                 parse_count(ld, w, "correlation.platform_namespaces", 2, &s->platform_namespaces)))
             return err;
     }
     if ((v = opt(n, "storm"))) {
         const struct rr_yaml_node *w;
-        if ((err = want_kind(ld, v, RR_YAML_MAP, "storm")) ||
-            (err = check_keys(ld, v, storm_keys)))
+        if ((err = want_kind(ld, v, RR_YAML_MAP, "storm")) || (err = check_keys(ld, v, storm_keys)))
             return err;
         if ((w = opt(v, "max_pages")) &&
             (err = parse_count(ld, w, "storm.max_pages", 1, &s->storm_max_pages)))
@@ -646,8 +644,8 @@ static enum rr_err parse_route(struct loader *ld, const struct rr_yaml_node *n, 
         if (!(r->team = find_team(ld->rt, name)))
             return FAIL(ld, v, "%s: unknown team '%.100s'", who, name);
         if (r->layer != RR_LAYER_AMBIGUOUS && r->team->layer != r->layer)
-            return FAIL(ld, v, "%s: team '%s' is a %s team, but the route's layer is %s", who,
-                        name, rr_layer_name(r->team->layer), rr_layer_name(r->layer));
+            return FAIL(ld, v, "%s: team '%s' is a %s team, but the route's layer is %s", who, name,
+                        rr_layer_name(r->team->layer), rr_layer_name(r->layer));
     }
     if ((v = opt(n, "runbook"))) {
         if ((err = get_string(ld, v, "runbook", &r->runbook)))
@@ -719,8 +717,8 @@ static enum rr_err walk(const char *dir, const char *rel, unsigned depth, struct
             err = sys_error(diag, full, "cannot stat");
         } else if (S_ISDIR(st.st_mode)) {
             if (depth + 1 > RR_ROUTING_MAX_DEPTH)
-                err = rr_diag_set(diag, RR_ERR_LIMIT, "%s: directories nested deeper than %d",
-                                  full, RR_ROUTING_MAX_DEPTH);
+                err = rr_diag_set(diag, RR_ERR_LIMIT, "%s: directories nested deeper than %d", full,
+                                  RR_ROUTING_MAX_DEPTH);
             else
                 err = walk(dir, child, depth + 1, out, diag);
         } else if (S_ISREG(st.st_mode) && is_yaml_name(e->d_name)) {
@@ -995,9 +993,9 @@ enum rr_err rr_routing_check_runbooks(const struct rr_routing *rt, rr_runbook_ex
     for (size_t i = 0; i < rt->n_routes; i++) {
         const struct rr_route *r = &rt->routes[i];
         if (r->runbook && !exists(r->runbook, ctx))
-            return rr_diag_set(diag, RR_ERR_CONFIG, "%s:%u:%u: route '%.100s': unknown runbook '%.100s'",
-                               r->runbook_pos.file, r->runbook_pos.line, r->runbook_pos.col,
-                               r->name, r->runbook);
+            return rr_diag_set(
+                diag, RR_ERR_CONFIG, "%s:%u:%u: route '%.100s': unknown runbook '%.100s'",
+                r->runbook_pos.file, r->runbook_pos.line, r->runbook_pos.col, r->name, r->runbook);
     }
     return RR_OK;
 }

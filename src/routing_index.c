@@ -24,14 +24,14 @@
  * a route. Literal runs are only taken at the top level of the regex, outside groups and
  * classes, and a character followed by `*`, `?` or `{` is dropped.
  */
-#include "routing_int.h"
-
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rr/buf.h"
 #include "rr/matcher.h"
+
+#include "routing_int.h"
 
 /* ==== Arena ==== */
 
@@ -443,8 +443,8 @@ static void file_route(struct rr__route_index *x, const struct rr_route *route, 
     for (size_t i = 0; i < route->n_match; i++) {
         size_t len = 0;
         const char *v = exact_key(route->match[i], &len);
-        struct bucket *b = v ? bucket_get(x, &x->exact, rr_matcher_name(route->match[i]), v, len)
-                             : NULL;
+        struct bucket *b =
+            v ? bucket_get(x, &x->exact, rr_matcher_name(route->match[i]), v, len) : NULL;
         if (b && (!best || b->count < best->count)) {
             best = b;
             name = rr_matcher_name(route->match[i]);

@@ -19,6 +19,8 @@
 #include "rr/buf.h"
 #include "rr/clock.h"
 
+#include "store_int.h"
+
 #define JSON_MAX           ((size_t)64 << 20) /* labels/annotations JSON; inputs are capped */
 #define JOURNAL_SIZE_LIMIT (64 << 20)         /* bytes the WAL keeps after a checkpoint */
 #define LIST_DEFAULT_LIMIT 100
@@ -73,6 +75,46 @@ static const char *const migrations[] = {
     "CREATE INDEX alerts_firing_base ON alerts (base_layer, status, updated_at);"
     "CREATE INDEX alerts_firing_name ON alerts (alertname, status, updated_at);"
     "CREATE INDEX alerts_team_received ON alerts (team, received_at);",
+    /* 3: paging (PRODUCT §7). An escalation is one paging episode of an alert; the outbox
+     * holds every page to send, written in the alert's transaction; deliveries records every
+     * attempt. A PagerDuty trigger's payload carries its routing key: the resolve must use the
+     * same one (the database is created private to its user). */
+    "CREATE TABLE escalations ("
+    "  id INTEGER PRIMARY KEY,"
+    "  alert_id INTEGER NOT NULL,"
+    "  team TEXT NOT NULL, layer TEXT NOT NULL, route TEXT NOT NULL, runbook TEXT,"
+    "  decision TEXT NOT NULL, channels TEXT NOT NULL, dedup_key TEXT NOT NULL,"
+    "  status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved', 'rerouted')),"
+    "  created_at INTEGER NOT NULL, resolved_at INTEGER, rerouted_from INTEGER"
+    ");"
+    "CREATE INDEX escalations_alert ON escalations (alert_id);"
+    "CREATE INDEX escalations_created ON escalations (created_at);"
+    "CREATE TABLE outbox ("
+    "  id INTEGER PRIMARY KEY,"
+    "  escalation_id INTEGER, alert_id INTEGER,"
+    "  team TEXT NOT NULL,"
+    "  channel TEXT NOT NULL CHECK (channel IN ('slack', 'pagerduty')),"
+    "  kind TEXT NOT NULL CHECK (kind IN ('trigger', 'resolve', 'fyi', 'digest', 'fallback')),"
+    "  payload TEXT," /* NULL for a digest: rendered when it is due */
+    "  line TEXT NOT NULL DEFAULT '',"
+    "  state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'dead', 'folded',"
+    "                                       'dropped')),"
+    "  result TEXT,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL, sent_at INTEGER,"
+    "  digest_id INTEGER, last_error TEXT"
+    ");"
+    "CREATE INDEX outbox_due ON outbox (state, next_attempt_at);"
+    "CREATE INDEX outbox_escalation ON outbox (escalation_id);"
+    "CREATE INDEX outbox_storm ON outbox (team, channel, created_at);"
+    "CREATE INDEX outbox_digest ON outbox (digest_id);"
+    "CREATE TABLE deliveries ("
+    "  id INTEGER PRIMARY KEY,"
+    "  outbox_id INTEGER NOT NULL, attempt INTEGER NOT NULL, at INTEGER NOT NULL,"
+    "  status INTEGER NOT NULL, outcome TEXT NOT NULL, detail TEXT NOT NULL,"
+    "  duration_ms INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX deliveries_outbox ON deliveries (outbox_id);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -128,7 +170,7 @@ static const char *const stmt_sql[ST_COUNT] = {
         "  annotations = excluded.annotations,"
         "  updated_at = excluded.updated_at,"
         "  last_receipt_id = excluded.last_receipt_id"
-        " RETURNING last_outcome",
+        " RETURNING last_outcome, id",
     [ST_PROBE] = "INSERT INTO health (id, probed_at) VALUES (1, ?1)"
                  " ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at",
     [ST_QUERY_ONLY] = "PRAGMA query_only",
@@ -165,9 +207,26 @@ struct rr_store {
     sqlite3_stmt *stmt[ST_COUNT];           /* owned, prepared at open */
     sqlite3_stmt *list_rows[N_LIST_MASKS];  /* owned, prepared on first use, by filter mask */
     sqlite3_stmt *list_count[N_LIST_MASKS]; /* likewise, the count(*) twin */
+    sqlite3_stmt *outbox[RR__STORE_OUTBOX_STMTS]; /* owned, store_outbox.c's, on first use */
+    int64_t last_alert_id;                  /* alerts.id of the last rr_store_put_alert */
     struct rr_buf labels;                   /* scratch JSON of rr_store_put_alert */
     struct rr_buf annotations;
 };
+
+sqlite3 *rr__store_db(struct rr_store *s)
+{
+    return s->db;
+}
+
+sqlite3_stmt **rr__store_outbox_stmts(struct rr_store *s)
+{
+    return s->outbox;
+}
+
+int64_t rr_store_last_alert_id(const struct rr_store *s)
+{
+    return s->last_alert_id;
+}
 
 /* Which rr_err a SQLite result code means to the caller (see the header). */
 static enum rr_err map_rc(int rc)
@@ -191,6 +250,11 @@ static enum rr_err fail(struct rr_store *s, int rc, const char *what, struct rr_
     return rr_diag_set(diag, map_rc(rc), "%s: %s", what, sqlite3_errmsg(s->db));
 }
 
+enum rr_err rr__store_fail(struct rr_store *s, int rc, const char *what, struct rr_diag *diag)
+{
+    return fail(s, rc, what, diag);
+}
+
 /* Steps st to completion (rows ignored) and resets it, so no statement stays active. */
 static enum rr_err run(struct rr_store *s, sqlite3_stmt *st, const char *what, struct rr_diag *diag)
 {
@@ -200,6 +264,12 @@ static enum rr_err run(struct rr_store *s, sqlite3_stmt *st, const char *what, s
     enum rr_err err = rc == SQLITE_DONE ? RR_OK : fail(s, rc, what, diag);
     sqlite3_reset(st);
     return err;
+}
+
+enum rr_err rr__store_run(struct rr_store *s, sqlite3_stmt *st, const char *what,
+                          struct rr_diag *diag)
+{
+    return run(s, st, what, diag);
 }
 
 static enum rr_err exec(struct rr_store *s, const char *sql, const char *what, struct rr_diag *diag)
@@ -392,6 +462,8 @@ void rr_store_close(struct rr_store *store)
         sqlite3_finalize(store->list_rows[i]);
         sqlite3_finalize(store->list_count[i]);
     }
+    for (int i = 0; i < RR__STORE_OUTBOX_STMTS; i++)
+        sqlite3_finalize(store->outbox[i]);
     sqlite3_close_v2(store->db);
     rr_buf_release(&store->labels);
     rr_buf_release(&store->annotations);
@@ -505,6 +577,7 @@ enum rr_err rr_store_put_alert(struct rr_store *store, const struct rr_alert *al
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         code = sqlite3_column_int(st, 0);
+        store->last_alert_id = sqlite3_column_int64(st, 1);
         rc = sqlite3_step(st);
     }
     enum rr_err err = rc == SQLITE_DONE ? RR_OK : fail(store, rc, "put alert", diag);

@@ -19,5 +19,7 @@ enum rr_exit {
 int rr_cmd_serve(int argc, char **argv);
 int rr_cmd_check(int argc, char **argv);
 int rr_cmd_route(int argc, char **argv);
+int rr_cmd_outbox(int argc, char **argv);
+int rr_cmd_coverage(int argc, char **argv);
 
 #endif

@@ -33,6 +33,14 @@ enum rr_command {
 };
 
 #define RR_CONFIG_MAX_ARGS 256 /* positional arguments kept */
+#define RR_CONFIG_MAX_LIST 256 /* values of a repeatable option such as --rules */
+
+/* A repeatable option: the flag may be given again and takes the non-flag arguments after it
+ * too (--rules a.yml b.yml --rules dir); flags replace what the environment set. */
+struct rr_config_list {
+    const char *items[RR_CONFIG_MAX_LIST]; /* borrowed from argv or the environment */
+    int n;
+};
 
 struct rr_config {
     const char *listen;            /* serve: ADDR:PORT, default 127.0.0.1:9095 */
@@ -50,6 +58,10 @@ struct rr_config {
     enum rr_log_level log_level;   /* default info */
     const char *format;            /* route/coverage/report output format, or NULL */
     const char *payload;           /* route: payload file, or NULL */
+    const char *state;             /* outbox list: a page state, or NULL */
+    struct rr_config_list rules;   /* coverage: Prometheus rule files or directories */
+    const char *team;              /* coverage: only this team's (alert, team) pairs, or NULL */
+    bool no_generic;               /* coverage: a "*" runbook does not count */
     bool help;                     /* --help was given */
     const char *args[RR_CONFIG_MAX_ARGS]; /* positional arguments, borrowed from argv */
     int n_args;

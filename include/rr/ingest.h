@@ -61,6 +61,10 @@ struct rr_ingest_options {
     struct rr_live *live;    /* borrowed until rr_ingest_stop; when set, every alert is
                                 classified at ingest (PRODUCT §5) and a new episode stores its
                                 decision in the same transaction; NULL: job->decisions */
+    const char *external_url; /* borrowed: base of links in pages (with live) */
+    /* Called on the writer thread after every successful commit (the dispatcher's wake-up). */
+    void (*on_commit)(void *ctx);
+    void *on_commit_ctx;
 };
 
 /*

@@ -25,6 +25,8 @@ enum rr_metric_counter {
     RR_M_STORE_COMMIT_FAILURES,  /* group commits that failed (each request answered 503) */
     RR_M_ALERTS_UNOWNED,         /* new episodes whose owner fell to settings.unowned_team */
     RR_M_ALERTS_WITHOUT_RUNBOOK, /* new episodes no runbook in runbooks/ covers */
+    RR_M_PAGES_WITHOUT_RUNBOOK,  /* escalations whose decision names no runbook */
+    RR_M_ESCALATIONS,            /* escalations created */
     RR_M_RELOADS_OK,             /* configuration reloads that took effect */
     RR_M_RELOADS_FAILED,         /* reloads refused (the old configuration kept serving) */
     RR_M_COUNTER_COUNT
@@ -46,6 +48,14 @@ void rr_metrics_add_classified(const char *kind, const char *layer, uint64_t n);
 void rr_metrics_add_route_decision(const char *route, uint64_t n);
 /* Reads the route-decision counter (tests). */
 uint64_t rr_metrics_route_decisions(const char *route);
+
+/* Counts pages by team, channel and final result (sent, failed, dry_run, unconfigured). */
+void rr_metrics_add_page(const char *team, const char *channel, const char *result, uint64_t n);
+uint64_t rr_metrics_pages(const char *team, const char *channel, const char *result);
+/* Alert-to-delivery time of one sent page (created in the outbox -> 2xx answer). */
+void rr_metrics_observe_delivery(int64_t ms);
+/* The outbox gauges: pending pages and the age of the oldest, ms. */
+void rr_metrics_set_outbox(int64_t pending, int64_t oldest_age_ms);
 
 /* Appends the whole exposition (text format 0.0.4) to out. */
 RR_NODISCARD enum rr_err rr_metrics_render(struct rr_buf *out);

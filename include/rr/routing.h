@@ -12,8 +12,9 @@
  * platform_team that is not a platform team.
  *
  * Lookups are indexed: namespaces and task queues by hash; routes by an index over their most
- * selective matcher (an equality, or a regex's literal prefix), so the first matching route is
- * found without running every route's regexes (PRODUCT §11: < 10 µs at 10 000 routes).
+ * selective matcher (an equality, a regex's literal prefix, or a literal every value the regex
+ * accepts contains), so the first matching route is found without running every route's
+ * regexes (PRODUCT §11: < 10 µs at 10 000 routes).
  *
  * Memory: a struct rr_routing owns everything in it; every pointer it hands out is borrowed
  * until rr_routing_free(). Thread: immutable after load; any number of threads may read it.
@@ -47,7 +48,7 @@ enum rr_canon { RR_CANON_NAMESPACE, RR_CANON_TEAM, RR_CANON_TASK_QUEUE, RR_CANON
 /* Channels as bits, so a page policy entry is one small integer. */
 enum rr_channel { RR_CHANNEL_SLACK = 1 << 0, RR_CHANNEL_PAGERDUTY = 1 << 1 };
 
-#define RR_ROUTING_MAX_ALIASES 16 /* alert label names per canonical label */
+#define RR_ROUTING_MAX_ALIASES 16     /* alert label names per canonical label */
 #define RR_ROUTING_MAX_FILES   10000  /* *.yml / *.yaml files under the directory */
 #define RR_ROUTING_MAX_DEPTH   16     /* directories nested below the routing directory */
 #define RR_ROUTING_MAX_TEAMS   10000  /* teams across all files */

@@ -107,6 +107,9 @@ RR_NODISCARD enum rr_err rr_store_put_alert(struct rr_store *store, const struct
                                             const struct rr_store_decision *decision,
                                             enum rr_store_outcome *outcome, struct rr_diag *diag);
 
+/* alerts.id of the episode the last rr_store_put_alert stored or touched. */
+int64_t rr_store_last_alert_id(const struct rr_store *store);
+
 /* One stored episode as the API shows it. Every pointer is borrowed until the callback returns. */
 struct rr_alert_row {
     const char *fingerprint;

@@ -151,12 +151,12 @@ START_TEST(shipped_table_loads)
     ck_assert_str_eq(rr_routing_task_queue_owner(rt, "notify-sms-tq")->name, "notifications");
     ck_assert_ptr_null(rr_routing_task_queue_owner(rt, "orders-tq"));
 
-    ck_assert_str_eq(MATCH(rt, "alertname=TemporalWorkflowTaskFailing",
-                           "temporal_namespace=temporal-system"),
-                     "temporal-system-namespace");
-    ck_assert_str_eq(MATCH(rt, "alertname=TemporalWorkflowTaskFailing",
-                           "failure_reason=NonDeterminismError"),
-                     "nondeterminism");
+    ck_assert_str_eq(
+        MATCH(rt, "alertname=TemporalWorkflowTaskFailing", "temporal_namespace=temporal-system"),
+        "temporal-system-namespace");
+    ck_assert_str_eq(
+        MATCH(rt, "alertname=TemporalWorkflowTaskFailing", "failure_reason=NonDeterminismError"),
+        "nondeterminism");
     ck_assert_str_eq(MATCH(rt, "alertname=TemporalActivityScheduleToStartLatencyHigh"),
                      "schedule-to-start");
     ck_assert_str_eq(MATCH(rt, "alertname=SomethingElse"), "-");
@@ -166,8 +166,7 @@ START_TEST(shipped_table_loads)
     ck_assert_int_eq(rr_routing_route_at(rt, 7)->layer, RR_LAYER_AMBIGUOUS);
     ck_assert_int_eq(rr_routing_route_at(rt, 7)->fallback, RR_LAYER_APPLICATION);
     const struct rr_team *pay = rr_routing_team(rt, "payments");
-    ck_assert_uint_eq(rr_team_channels(pay, "critical"),
-                      RR_CHANNEL_PAGERDUTY | RR_CHANNEL_SLACK);
+    ck_assert_uint_eq(rr_team_channels(pay, "critical"), RR_CHANNEL_PAGERDUTY | RR_CHANNEL_SLACK);
     ck_assert_uint_eq(rr_team_channels(pay, "info"), 0);
     ck_assert_str_eq(pay->slack.env, "SLACK_PAYMENTS_URL");
     rr_routing_free(rt);
@@ -184,311 +183,454 @@ struct file {
 
 static const struct {
     const char *what;
-    bool no_base;          /* the row brings its own settings */
-    struct file files[3];  /* besides 0base.yml */
+    bool no_base;         /* the row brings its own settings */
+    struct file files[3]; /* besides 0base.yml */
     enum rr_err err;
-    const char *msg;       /* '@' stands for the directory */
+    const char *msg; /* '@' stands for the directory */
 } bad[] = {
     /* --- files and top-level keys --- */
-    {"unknown top-level key", false,
-     {{"t.yml", "teams: []\nrutes: []\n"}}, RR_ERR_CONFIG,
+    {"unknown top-level key",
+     false,
+     {{"t.yml", "teams: []\nrutes: []\n"}},
+     RR_ERR_CONFIG,
      "@/t.yml:2:1: unknown key 'rutes' (allowed: settings, teams, routes)"},
-    {"root is a sequence", false, {{"t.yml", "- teams\n"}}, RR_ERR_CONFIG,
+    {"root is a sequence",
+     false,
+     {{"t.yml", "- teams\n"}},
+     RR_ERR_CONFIG,
      "@/t.yml:1:1: expected a mapping, found a sequence"},
-    {"teams is a mapping", false, {{"t.yml", "teams:\n  name: x\n"}}, RR_ERR_CONFIG,
+    {"teams is a mapping",
+     false,
+     {{"t.yml", "teams:\n  name: x\n"}},
+     RR_ERR_CONFIG,
      "@/t.yml:2:3: teams: expected a sequence, found a mapping"},
-    {"routes is a scalar", false, {{"t.yml", "routes: all\n"}}, RR_ERR_CONFIG,
+    {"routes is a scalar",
+     false,
+     {{"t.yml", "routes: all\n"}},
+     RR_ERR_CONFIG,
      "@/t.yml:1:9: routes: expected a sequence, found a scalar"},
-    {"malformed YAML", false, {{"t.yml", "teams: [a\n"}}, RR_ERR_INVAL,
+    {"malformed YAML",
+     false,
+     {{"t.yml", "teams: [a\n"}},
+     RR_ERR_INVAL,
      "@/t.yml:2:1: did not find expected ',' or ']' (while parsing a flow sequence at 1:8)"},
     /* --- settings --- */
-    {"settings missing", true,
-     {{"teams.yml", "teams:\n  - name: plat\n    layer: platform\n"}}, RR_ERR_CONFIG,
+    {"settings missing",
+     true,
+     {{"teams.yml", "teams:\n  - name: plat\n    layer: platform\n"}},
+     RR_ERR_CONFIG,
      "@: settings missing (no file defines 'settings')"},
-    {"settings twice", false, {{"sub/x.yml", "settings:\n  platform_team: plat\n"}},
-     RR_ERR_CONFIG, "@/sub/x.yml:1:1: settings defined twice (first defined at @/0base.yml:1:1)"},
-    {"settings unknown key", true,
+    {"settings twice",
+     false,
+     {{"sub/x.yml", "settings:\n  platform_team: plat\n"}},
+     RR_ERR_CONFIG,
+     "@/sub/x.yml:1:1: settings defined twice (first defined at @/0base.yml:1:1)"},
+    {"settings unknown key",
+     true,
      {{"s.yml", "settings:\n  platform_team: plat\n  colour: red\n"
                 "teams:\n  - name: plat\n    layer: platform\n"}},
      RR_ERR_CONFIG,
      "@/s.yml:3:3: unknown key 'colour' (allowed: platform_team, unowned_team, labels, "
      "correlation, storm)"},
-    {"settings a sequence", true, {{"s.yml", "settings: [plat]\n"}}, RR_ERR_CONFIG,
+    {"settings a sequence",
+     true,
+     {{"s.yml", "settings: [plat]\n"}},
+     RR_ERR_CONFIG,
      "@/s.yml:1:11: settings: expected a mapping, found a sequence"},
-    {"platform_team missing", true,
+    {"platform_team missing",
+     true,
      {{"s.yml", "settings:\n  unowned_team: plat\nteams:\n  - name: plat\n    layer: platform\n"}},
-     RR_ERR_CONFIG, "@/s.yml:1:1: settings: missing 'platform_team'"},
-    {"settings empty", true, {{"s.yml", "settings:\n"}}, RR_ERR_CONFIG,
+     RR_ERR_CONFIG,
      "@/s.yml:1:1: settings: missing 'platform_team'"},
-    {"platform_team unknown", true, {{"s.yml", "settings:\n  platform_team: nobody\n"}},
-     RR_ERR_CONFIG, "@/s.yml:2:18: settings: platform_team 'nobody' is not a known team"},
-    {"platform_team not a platform team", true,
+    {"settings empty",
+     true,
+     {{"s.yml", "settings:\n"}},
+     RR_ERR_CONFIG,
+     "@/s.yml:1:1: settings: missing 'platform_team'"},
+    {"platform_team unknown",
+     true,
+     {{"s.yml", "settings:\n  platform_team: nobody\n"}},
+     RR_ERR_CONFIG,
+     "@/s.yml:2:18: settings: platform_team 'nobody' is not a known team"},
+    {"platform_team not a platform team",
+     true,
      {{"s.yml", "settings:\n  platform_team: app\nteams:\n  - name: app\n"
                 "    layer: application\n"}},
      RR_ERR_CONFIG,
      "@/s.yml:2:18: settings: platform_team 'app' is a layer: application team, not layer: "
      "platform"},
-    {"unowned_team unknown (own settings)", true,
+    {"unowned_team unknown (own settings)",
+     true,
      {{"s.yml", "settings:\n  platform_team: plat\n  unowned_team: lost\n"
                 "teams:\n  - name: plat\n    layer: platform\n"}},
-     RR_ERR_CONFIG, "@/s.yml:3:17: settings: unowned_team 'lost' is not a known team"},
-    {"labels unknown canonical name", true,
+     RR_ERR_CONFIG,
+     "@/s.yml:3:17: settings: unowned_team 'lost' is not a known team"},
+    {"labels unknown canonical name",
+     true,
      {{"s.yml", "settings:\n  platform_team: plat\n  labels:\n    namespaces: [ns]\n"
                 "teams:\n  - name: plat\n    layer: platform\n"}},
      RR_ERR_CONFIG,
      "@/s.yml:4:5: unknown key 'namespaces' (allowed: namespace, team, task_queue, "
      "workflow_type, cluster)"},
-    {"labels entry not a sequence", true,
+    {"labels entry not a sequence",
+     true,
      {{"s.yml", "settings:\n  platform_team: plat\n  labels:\n    team: owner\n"
                 "teams:\n  - name: plat\n    layer: platform\n"}},
-     RR_ERR_CONFIG, "@/s.yml:4:11: settings.labels.team: expected a sequence, found a scalar"},
-    {"labels bad label name", true,
+     RR_ERR_CONFIG,
+     "@/s.yml:4:11: settings.labels.team: expected a sequence, found a scalar"},
+    {"labels bad label name",
+     true,
      {{"s.yml", "settings:\n  platform_team: plat\n  labels:\n    team: [team, my-team]\n"
                 "teams:\n  - name: plat\n    layer: platform\n"}},
-     RR_ERR_CONFIG, "@/s.yml:4:18: settings.labels.team: 'my-team' is not a label name"},
-    {"correlation unknown key", true,
+     RR_ERR_CONFIG,
+     "@/s.yml:4:18: settings.labels.team: 'my-team' is not a label name"},
+    {"correlation unknown key",
+     true,
      {{"s.yml", "settings:\n  platform_team: plat\n  correlation:\n    windw: 5m\n"
                 "teams:\n  - name: plat\n    layer: platform\n"}},
-     RR_ERR_CONFIG, "@/s.yml:4:5: unknown key 'windw' (allowed: window, platform_namespaces)"},
-    {"correlation.window not a duration", true,
+     RR_ERR_CONFIG,
+     "@/s.yml:4:5: unknown key 'windw' (allowed: window, platform_namespaces)"},
+    {"correlation.window not a duration",
+     true,
      {{"s.yml", "settings:\n  platform_team: plat\n  correlation:\n    window: 10x\n"
                 "teams:\n  - name: plat\n    layer: platform\n"}},
-     RR_ERR_CONFIG, "@/s.yml:4:13: correlation.window: not a duration (unknown unit): '10x'"},
-    {"correlation.window zero", true,
+     RR_ERR_CONFIG,
+     "@/s.yml:4:13: correlation.window: not a duration (unknown unit): '10x'"},
+    {"correlation.window zero",
+     true,
      {{"s.yml", "settings:\n  platform_team: plat\n  correlation:\n    window: 0s\n"
                 "teams:\n  - name: plat\n    layer: platform\n"}},
-     RR_ERR_CONFIG, "@/s.yml:4:13: correlation.window must be longer than 0"},
-    {"platform_namespaces below 2", true,
+     RR_ERR_CONFIG,
+     "@/s.yml:4:13: correlation.window must be longer than 0"},
+    {"platform_namespaces below 2",
+     true,
      {{"s.yml", "settings:\n  platform_team: plat\n  correlation:\n    platform_namespaces: 1\n"
                 "teams:\n  - name: plat\n    layer: platform\n"}},
      RR_ERR_CONFIG,
      "@/s.yml:4:26: correlation.platform_namespaces must be an integer from 2 to 1000000, "
      "found '1'"},
-    {"platform_namespaces not a number", true,
+    {"platform_namespaces not a number",
+     true,
      {{"s.yml", "settings:\n  platform_team: plat\n  correlation:\n    platform_namespaces: -3\n"
                 "teams:\n  - name: plat\n    layer: platform\n"}},
      RR_ERR_CONFIG,
      "@/s.yml:4:26: correlation.platform_namespaces must be an integer from 2 to 1000000, "
      "found '-3'"},
-    {"storm unknown key", true,
+    {"storm unknown key",
+     true,
      {{"s.yml", "settings:\n  platform_team: plat\n  storm:\n    max_page: 5\n"
                 "teams:\n  - name: plat\n    layer: platform\n"}},
-     RR_ERR_CONFIG, "@/s.yml:4:5: unknown key 'max_page' (allowed: max_pages, window)"},
-    {"storm.max_pages not a number", true,
+     RR_ERR_CONFIG,
+     "@/s.yml:4:5: unknown key 'max_page' (allowed: max_pages, window)"},
+    {"storm.max_pages not a number",
+     true,
      {{"s.yml", "settings:\n  platform_team: plat\n  storm:\n    max_pages: many\n"
                 "teams:\n  - name: plat\n    layer: platform\n"}},
      RR_ERR_CONFIG,
      "@/s.yml:4:16: storm.max_pages must be an integer from 1 to 1000000, found 'many'"},
-    {"storm.window not a duration", true,
+    {"storm.window not a duration",
+     true,
      {{"s.yml", "settings:\n  platform_team: plat\n  storm:\n    window: 5 minutes\n"
                 "teams:\n  - name: plat\n    layer: platform\n"}},
-     RR_ERR_CONFIG, "@/s.yml:4:13: storm.window: not a duration (unknown unit): '5 minutes'"},
-    {"storm a sequence", true,
+     RR_ERR_CONFIG,
+     "@/s.yml:4:13: storm.window: not a duration (unknown unit): '5 minutes'"},
+    {"storm a sequence",
+     true,
      {{"s.yml", "settings:\n  platform_team: plat\n  storm: [20]\n"
                 "teams:\n  - name: plat\n    layer: platform\n"}},
-     RR_ERR_CONFIG, "@/s.yml:3:10: storm: expected a mapping, found a sequence"},
+     RR_ERR_CONFIG,
+     "@/s.yml:3:10: storm: expected a mapping, found a sequence"},
     /* --- teams --- */
-    {"team unknown key", false,
-     {{"t.yml", "teams:\n  - name: a\n    layer: application\n    owner: x\n"}}, RR_ERR_CONFIG,
+    {"team unknown key",
+     false,
+     {{"t.yml", "teams:\n  - name: a\n    layer: application\n    owner: x\n"}},
+     RR_ERR_CONFIG,
      "@/t.yml:4:5: unknown key 'owner' (allowed: name, layer, namespaces, namespace_regex, "
      "task_queues, slack, pagerduty, page)"},
-    {"team not a mapping", false, {{"t.yml", "teams:\n  - a\n"}}, RR_ERR_CONFIG,
+    {"team not a mapping",
+     false,
+     {{"t.yml", "teams:\n  - a\n"}},
+     RR_ERR_CONFIG,
      "@/t.yml:2:5: team: expected a mapping, found a scalar"},
-    {"team without name", false, {{"t.yml", "teams:\n  - layer: application\n"}}, RR_ERR_CONFIG,
+    {"team without name",
+     false,
+     {{"t.yml", "teams:\n  - layer: application\n"}},
+     RR_ERR_CONFIG,
      "@/t.yml:2:5: team: missing 'name'"},
-    {"team name with capitals", false,
-     {{"t.yml", "teams:\n  - name: Payments\n    layer: application\n"}}, RR_ERR_CONFIG,
+    {"team name with capitals",
+     false,
+     {{"t.yml", "teams:\n  - name: Payments\n    layer: application\n"}},
+     RR_ERR_CONFIG,
      "@/t.yml:2:11: team name 'Payments' must match [a-z0-9-]+"},
-    {"team name with underscore", false,
-     {{"t.yml", "teams:\n  - name: pay_ments\n    layer: application\n"}}, RR_ERR_CONFIG,
+    {"team name with underscore",
+     false,
+     {{"t.yml", "teams:\n  - name: pay_ments\n    layer: application\n"}},
+     RR_ERR_CONFIG,
      "@/t.yml:2:11: team name 'pay_ments' must match [a-z0-9-]+"},
-    {"team name empty", false, {{"t.yml", "teams:\n  - name: ''\n    layer: application\n"}},
-     RR_ERR_CONFIG, "@/t.yml:2:11: name is empty"},
-    {"team name a list", false, {{"t.yml", "teams:\n  - name: [a]\n    layer: application\n"}},
-     RR_ERR_CONFIG, "@/t.yml:2:11: name: expected a scalar, found a sequence"},
-    {"team defined twice across files", false,
+    {"team name empty",
+     false,
+     {{"t.yml", "teams:\n  - name: ''\n    layer: application\n"}},
+     RR_ERR_CONFIG,
+     "@/t.yml:2:11: name is empty"},
+    {"team name a list",
+     false,
+     {{"t.yml", "teams:\n  - name: [a]\n    layer: application\n"}},
+     RR_ERR_CONFIG,
+     "@/t.yml:2:11: name: expected a scalar, found a sequence"},
+    {"team defined twice across files",
+     false,
      {{"teams/a.yml", "teams:\n  - name: pay\n    layer: application\n"},
       {"teams/b.yml", "teams:\n  - name: ops\n    layer: application\n"
                       "  - name: pay\n    layer: application\n"}},
-     RR_ERR_CONFIG, "@/teams/b.yml:4:5: team 'pay' defined twice (first defined at @/teams/a.yml:2:5)"},
-    {"team without layer", false, {{"t.yml", "teams:\n  - name: a\n"}}, RR_ERR_CONFIG,
+     RR_ERR_CONFIG,
+     "@/teams/b.yml:4:5: team 'pay' defined twice (first defined at @/teams/a.yml:2:5)"},
+    {"team without layer",
+     false,
+     {{"t.yml", "teams:\n  - name: a\n"}},
+     RR_ERR_CONFIG,
      "@/t.yml:2:5: team 'a': missing 'layer'"},
-    {"team layer ambiguous", false, {{"t.yml", "teams:\n  - name: a\n    layer: ambiguous\n"}},
+    {"team layer ambiguous",
+     false,
+     {{"t.yml", "teams:\n  - name: a\n    layer: ambiguous\n"}},
      RR_ERR_CONFIG,
      "@/t.yml:3:12: team 'a': unknown layer 'ambiguous' (allowed: platform, application)"},
-    {"namespaces a scalar", false,
+    {"namespaces a scalar",
+     false,
      {{"t.yml", "teams:\n  - name: a\n    layer: application\n    namespaces: a-prod\n"}},
-     RR_ERR_CONFIG, "@/t.yml:4:17: namespaces: expected a sequence, found a scalar"},
-    {"namespace empty", false,
+     RR_ERR_CONFIG,
+     "@/t.yml:4:17: namespaces: expected a sequence, found a scalar"},
+    {"namespace empty",
+     false,
      {{"t.yml", "teams:\n  - name: a\n    layer: application\n    namespaces: [a-prod, '']\n"}},
-     RR_ERR_CONFIG, "@/t.yml:4:26: namespaces is empty"},
-    {"namespace listed by two teams", false,
+     RR_ERR_CONFIG,
+     "@/t.yml:4:26: namespaces is empty"},
+    {"namespace listed by two teams",
+     false,
      {{"t.yml", "teams:\n  - name: a\n    layer: application\n    namespaces: [pay-prod]\n"},
       {"u.yml", "teams:\n  - name: b\n    layer: application\n    namespaces: [x, pay-prod]\n"}},
      RR_ERR_CONFIG,
      "@/u.yml:4:21: namespace 'pay-prod' of team 'b' is already listed by team 'a' (first "
      "defined at @/t.yml:4:18)"},
-    {"namespace listed twice by one team", false,
+    {"namespace listed twice by one team",
+     false,
      {{"t.yml", "teams:\n  - name: a\n    layer: application\n    namespaces: [p, p]\n"}},
      RR_ERR_CONFIG,
      "@/t.yml:4:21: namespace 'p' of team 'a' is already listed by team 'a' (first defined at "
      "@/t.yml:4:18)"},
-    {"task queue listed by two teams", false,
+    {"task queue listed by two teams",
+     false,
      {{"t.yml", "teams:\n  - name: a\n    layer: application\n    task_queues: [tq]\n"
                 "  - name: b\n    layer: application\n    task_queues:\n      - tq\n"}},
      RR_ERR_CONFIG,
      "@/t.yml:8:9: task queue 'tq' of team 'b' is already listed by team 'a' (first defined at "
      "@/t.yml:4:19)"},
-    {"namespace_regex matches an earlier team's namespace", false,
+    {"namespace_regex matches an earlier team's namespace",
+     false,
      {{"t.yml", "teams:\n  - name: a\n    layer: application\n    namespaces: [pay-prod]\n"
                 "  - name: b\n    layer: application\n    namespace_regex: ['pay-.*']\n"}},
      RR_ERR_CONFIG,
      "@/t.yml:7:23: team 'b': namespace_regex 'pay-.*' matches namespace 'pay-prod' of team "
      "'a' (listed at @/t.yml:4:18)"},
-    {"namespace matched by an earlier team's namespace_regex", false,
+    {"namespace matched by an earlier team's namespace_regex",
+     false,
      {{"t.yml", "teams:\n  - name: a\n    layer: application\n    namespace_regex: ['pay-.*']\n"
                 "  - name: b\n    layer: application\n    namespaces: [pay-prod]\n"}},
      RR_ERR_CONFIG,
      "@/t.yml:7:18: namespace 'pay-prod' of team 'b' is matched by namespace_regex 'pay-.*' of "
      "team 'a' (at @/t.yml:4:23)"},
-    {"namespace_regex does not compile", false,
+    {"namespace_regex does not compile",
+     false,
      {{"t.yml", "teams:\n  - name: a\n    layer: application\n    namespace_regex: ['pay-(']\n"}},
      RR_ERR_CONFIG,
      "@/t.yml:4:23: team 'a': namespace_regex: invalid matcher 'namespace=~\"pay-(\"': missing "
      "closing parenthesis at offset 5"},
-    {"slack unknown key", false,
+    {"slack unknown key",
+     false,
      {{"t.yml", "teams:\n  - name: a\n    layer: application\n"
                 "    slack: { url_env: S, channel: '#a' }\n"}},
-     RR_ERR_CONFIG, "@/t.yml:4:26: unknown key 'channel' (allowed: url_env, url_file, url)"},
-    {"slack two sources", false,
+     RR_ERR_CONFIG,
+     "@/t.yml:4:26: unknown key 'channel' (allowed: url_env, url_file, url)"},
+    {"slack two sources",
+     false,
      {{"t.yml", "teams:\n  - name: a\n    layer: application\n"
                 "    slack: { url_env: S, url_file: /run/s }\n"}},
-     RR_ERR_CONFIG, "@/t.yml:4:12: team 'a': slack needs exactly one of url_env, url_file, url"},
-    {"slack no source", false,
-     {{"t.yml", "teams:\n  - name: a\n    layer: application\n    slack: {}\n"}}, RR_ERR_CONFIG,
+     RR_ERR_CONFIG,
      "@/t.yml:4:12: team 'a': slack needs exactly one of url_env, url_file, url"},
-    {"slack a scalar", false,
+    {"slack no source",
+     false,
+     {{"t.yml", "teams:\n  - name: a\n    layer: application\n    slack: {}\n"}},
+     RR_ERR_CONFIG,
+     "@/t.yml:4:12: team 'a': slack needs exactly one of url_env, url_file, url"},
+    {"slack a scalar",
+     false,
      {{"t.yml", "teams:\n  - name: a\n    layer: application\n    slack: SLACK_A\n"}},
-     RR_ERR_CONFIG, "@/t.yml:4:12: slack: expected a mapping, found a scalar"},
-    {"slack url_env not a variable name", false,
+     RR_ERR_CONFIG,
+     "@/t.yml:4:12: slack: expected a mapping, found a scalar"},
+    {"slack url_env not a variable name",
+     false,
      {{"t.yml", "teams:\n  - name: a\n    layer: application\n    slack: { url_env: $SLACK }\n"}},
      RR_ERR_CONFIG,
      "@/t.yml:4:23: team 'a': slack url_env '$SLACK' is not an environment variable name"},
-    {"pagerduty without a key source", false,
+    {"pagerduty without a key source",
+     false,
      {{"t.yml", "teams:\n  - name: a\n    layer: application\n"
                 "    pagerduty: { url: 'http://127.0.0.1:1/v2/enqueue' }\n"}},
      RR_ERR_CONFIG,
      "@/t.yml:4:16: team 'a': pagerduty needs exactly one of routing_key_env, routing_key_file"},
-    {"pagerduty literal routing key", false,
+    {"pagerduty literal routing key",
+     false,
      {{"t.yml", "teams:\n  - name: a\n    layer: application\n"
                 "    pagerduty: { routing_key: abc }\n"}},
      RR_ERR_CONFIG,
      "@/t.yml:4:18: unknown key 'routing_key' (allowed: routing_key_env, routing_key_file, url)"},
-    {"pagerduty empty env", false,
+    {"pagerduty empty env",
+     false,
      {{"t.yml", "teams:\n  - name: a\n    layer: application\n"
                 "    pagerduty:\n      routing_key_env:\n"}},
-     RR_ERR_CONFIG, "@/t.yml:5:23: routing_key_env is empty"},
-    {"page a sequence", false,
+     RR_ERR_CONFIG,
+     "@/t.yml:5:23: routing_key_env is empty"},
+    {"page a sequence",
+     false,
      {{"t.yml", "teams:\n  - name: a\n    layer: application\n    page: [slack]\n"}},
-     RR_ERR_CONFIG, "@/t.yml:4:11: page: expected a mapping, found a sequence"},
-    {"page entry a scalar", false,
+     RR_ERR_CONFIG,
+     "@/t.yml:4:11: page: expected a mapping, found a sequence"},
+    {"page entry a scalar",
+     false,
      {{"t.yml", "teams:\n  - name: a\n    layer: application\n    slack: { url: 'http://x' }\n"
                 "    page:\n      critical: slack\n"}},
-     RR_ERR_CONFIG, "@/t.yml:6:17: page 'critical': expected a sequence, found a scalar"},
-    {"page unknown channel", false,
+     RR_ERR_CONFIG,
+     "@/t.yml:6:17: page 'critical': expected a sequence, found a scalar"},
+    {"page unknown channel",
+     false,
      {{"t.yml", "teams:\n  - name: a\n    layer: application\n    slack: { url: 'http://x' }\n"
                 "    page:\n      critical: [slack, email]\n"}},
      RR_ERR_CONFIG,
      "@/t.yml:6:25: team 'a': page 'critical': unknown channel 'email' (allowed: slack, "
      "pagerduty)"},
-    {"page channel not configured", false,
+    {"page channel not configured",
+     false,
      {{"t.yml", "teams:\n  - name: a\n    layer: application\n    slack: { url: 'http://x' }\n"
                 "    page:\n      warning: [slack]\n      critical: [pagerduty, slack]\n"}},
      RR_ERR_CONFIG,
      "@/t.yml:7:18: team 'a': page 'critical' names pagerduty, which the team does not "
      "configure"},
-    {"page default channel not configured", false,
-     {{"t.yml", "teams:\n  - name: a\n    layer: application\n    page:\n      default: [slack]\n"}},
+    {"page default channel not configured",
+     false,
+     {{"t.yml",
+       "teams:\n  - name: a\n    layer: application\n    page:\n      default: [slack]\n"}},
      RR_ERR_CONFIG,
      "@/t.yml:5:17: team 'a': page 'default' names slack, which the team does not configure"},
     /* --- routes --- */
-    {"route unknown key", false,
+    {"route unknown key",
+     false,
      {{"r.yml", "routes:\n  - name: r\n    match: ['a=\"b\"']\n    layer: platform\n"
                 "    severity: critical\n"}},
      RR_ERR_CONFIG,
      "@/r.yml:5:5: unknown key 'severity' (allowed: name, match, layer, fallback, kind, team, "
      "runbook)"},
-    {"route not a mapping", false, {{"r.yml", "routes:\n  - [r]\n"}}, RR_ERR_CONFIG,
+    {"route not a mapping",
+     false,
+     {{"r.yml", "routes:\n  - [r]\n"}},
+     RR_ERR_CONFIG,
      "@/r.yml:2:5: route: expected a mapping, found a sequence"},
-    {"route without name", false,
-     {{"r.yml", "routes:\n  - match: ['a=\"b\"']\n    layer: platform\n"}}, RR_ERR_CONFIG,
+    {"route without name",
+     false,
+     {{"r.yml", "routes:\n  - match: ['a=\"b\"']\n    layer: platform\n"}},
+     RR_ERR_CONFIG,
      "@/r.yml:2:5: route: missing 'name'"},
-    {"route defined twice across files", false,
+    {"route defined twice across files",
+     false,
      {{"r/1.yml", "routes:\n  - name: r\n    match: ['a=\"b\"']\n    layer: platform\n"},
       {"r/2.yml", "routes:\n  - name: r\n    match: ['a=\"c\"']\n    layer: platform\n"}},
-     RR_ERR_CONFIG, "@/r/2.yml:2:5: route 'r' defined twice (first defined at @/r/1.yml:2:5)"},
-    {"route without match", false, {{"r.yml", "routes:\n  - name: r\n    layer: platform\n"}},
-     RR_ERR_CONFIG, "@/r.yml:2:5: route 'r': missing 'match'"},
-    {"route with empty match", false,
-     {{"r.yml", "routes:\n  - name: r\n    match: []\n    layer: platform\n"}}, RR_ERR_CONFIG,
+     RR_ERR_CONFIG,
+     "@/r/2.yml:2:5: route 'r' defined twice (first defined at @/r/1.yml:2:5)"},
+    {"route without match",
+     false,
+     {{"r.yml", "routes:\n  - name: r\n    layer: platform\n"}},
+     RR_ERR_CONFIG,
+     "@/r.yml:2:5: route 'r': missing 'match'"},
+    {"route with empty match",
+     false,
+     {{"r.yml", "routes:\n  - name: r\n    match: []\n    layer: platform\n"}},
+     RR_ERR_CONFIG,
      "@/r.yml:3:12: route 'r': empty 'match' (a route needs at least one matcher)"},
-    {"route match a scalar", false,
+    {"route match a scalar",
+     false,
      {{"r.yml", "routes:\n  - name: r\n    match: 'a=\"b\"'\n    layer: platform\n"}},
-     RR_ERR_CONFIG, "@/r.yml:3:12: match: expected a sequence, found a scalar"},
-    {"route matcher does not parse", false,
+     RR_ERR_CONFIG,
+     "@/r.yml:3:12: match: expected a sequence, found a scalar"},
+    {"route matcher does not parse",
+     false,
      {{"r.yml", "routes:\n  - name: r\n    match: ['a=\"b\"', 'c=~\"(\"']\n    layer: platform\n"}},
      RR_ERR_CONFIG,
      "@/r.yml:3:22: route 'r': invalid matcher 'c=~\"(\"': missing closing parenthesis at "
      "offset 1"},
-    {"route matcher RE2 rejects", false,
-     {{"r.yml", "routes:\n  - name: r\n    match:\n      - 'a=~\"(?=x)y\"'\n    layer: platform\n"}},
+    {"route matcher RE2 rejects",
+     false,
+     {{"r.yml",
+       "routes:\n  - name: r\n    match:\n      - 'a=~\"(?=x)y\"'\n    layer: platform\n"}},
      RR_ERR_CONFIG,
      "@/r.yml:4:9: route 'r': invalid matcher 'a=~\"(?=x)y\"': lookahead is not supported "
      "(RE2 syntax) at offset 0"},
-    {"route matcher holds two", false,
+    {"route matcher holds two",
+     false,
      {{"r.yml", "routes:\n  - name: r\n    match: ['a=\"b\",c=\"d\"']\n    layer: platform\n"}},
      RR_ERR_CONFIG,
      "@/r.yml:3:13: route 'r': invalid matcher 'a=\"b\",c=\"d\"': holds more than one matcher; use "
      "one list entry per matcher"},
-    {"route without layer", false,
-     {{"r.yml", "routes:\n  - name: r\n    match: ['a=\"b\"']\n"}}, RR_ERR_CONFIG,
+    {"route without layer",
+     false,
+     {{"r.yml", "routes:\n  - name: r\n    match: ['a=\"b\"']\n"}},
+     RR_ERR_CONFIG,
      "@/r.yml:2:5: route 'r': missing 'layer'"},
-    {"route unknown layer", false,
-     {{"r.yml", "routes:\n  - name: r\n    match: ['a=\"b\"']\n    layer: app\n"}}, RR_ERR_CONFIG,
+    {"route unknown layer",
+     false,
+     {{"r.yml", "routes:\n  - name: r\n    match: ['a=\"b\"']\n    layer: app\n"}},
+     RR_ERR_CONFIG,
      "@/r.yml:4:12: route 'r': unknown layer 'app' (allowed: platform, application, ambiguous)"},
-    {"ambiguous without fallback", false,
+    {"ambiguous without fallback",
+     false,
      {{"r.yml", "routes:\n  - name: r\n    match: ['a=\"b\"']\n    layer: ambiguous\n"}},
      RR_ERR_CONFIG,
      "@/r.yml:4:12: route 'r': layer ambiguous needs a fallback (platform or application)"},
-    {"fallback on a platform route", false,
+    {"fallback on a platform route",
+     false,
      {{"r.yml", "routes:\n  - name: r\n    match: ['a=\"b\"']\n    layer: platform\n"
                 "    fallback: application\n"}},
-     RR_ERR_CONFIG, "@/r.yml:5:15: route 'r': fallback is only allowed with layer: ambiguous"},
-    {"fallback ambiguous", false,
+     RR_ERR_CONFIG,
+     "@/r.yml:5:15: route 'r': fallback is only allowed with layer: ambiguous"},
+    {"fallback ambiguous",
+     false,
      {{"r.yml", "routes:\n  - name: r\n    match: ['a=\"b\"']\n    layer: ambiguous\n"
                 "    fallback: ambiguous\n"}},
      RR_ERR_CONFIG,
      "@/r.yml:5:15: route 'r': unknown fallback 'ambiguous' (allowed: platform, application)"},
-    {"route unknown kind", false,
+    {"route unknown kind",
+     false,
      {{"r.yml", "routes:\n  - name: r\n    match: ['a=\"b\"']\n    layer: platform\n"
                 "    kind: other\n"}},
      RR_ERR_CONFIG,
      "@/r.yml:5:11: route 'r': unknown kind 'other' (allowed: workflow_failure, latency, "
      "queue_depth)"},
-    {"route unknown team", false,
+    {"route unknown team",
+     false,
      {{"r.yml", "routes:\n  - name: r\n    match: ['a=\"b\"']\n    layer: platform\n"
                 "    team: platt\n"}},
-     RR_ERR_CONFIG, "@/r.yml:5:11: route 'r': unknown team 'platt'"},
-    {"route team of another layer", false,
+     RR_ERR_CONFIG,
+     "@/r.yml:5:11: route 'r': unknown team 'platt'"},
+    {"route team of another layer",
+     false,
      {{"r.yml", "routes:\n  - name: r\n    match: ['a=\"b\"']\n    layer: application\n"
                 "    team: plat\n"}},
      RR_ERR_CONFIG,
      "@/r.yml:5:11: route 'r': team 'plat' is a platform team, but the route's layer is "
      "application"},
-    {"route runbook a list", false,
+    {"route runbook a list",
+     false,
      {{"r.yml", "routes:\n  - name: r\n    match: ['a=\"b\"']\n    layer: platform\n"
                 "    runbook: [a, b]\n"}},
-     RR_ERR_CONFIG, "@/r.yml:5:14: runbook: expected a scalar, found a sequence"},
+     RR_ERR_CONFIG,
+     "@/r.yml:5:14: runbook: expected a scalar, found a sequence"},
 };
 
 START_TEST(load_errors)
@@ -523,6 +665,17 @@ START_TEST(load_errors_io)
     write_file(dir, "big.yml", big);
     free(big);
     load_fails(dir, RR_ERR_LIMIT, "@/big.yml: larger than 1048576 bytes");
+    /* Directories nested past RR_ROUTING_MAX_DEPTH (a symlink loop ends the same way). */
+    char *bigpath = expand("@/big.yml", dir);
+    ck_assert_int_eq(remove(bigpath), 0);
+    free(bigpath);
+    char rel[256] = "";
+    for (int i = 0; i <= RR_ROUTING_MAX_DEPTH; i++)
+        strcat(rel, "d/");
+    strcat(rel, "x.yml");
+    write_file(dir, rel, "teams: []\n");
+    load_fails(dir, RR_ERR_LIMIT,
+               "@/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d: directories nested deeper than 16");
     free(missing);
     rr_test_rmtree(dir);
     free(dir);
@@ -746,21 +899,21 @@ START_TEST(namespace_ownership)
         const char *ns;
         const char *owner;
     } cases[] = {
-        {"payments", "pay"},          /* exact */
-        {"pay-prod", "pay"},          /* regex */
-        {"cash-42", "pay"},           /* second regex */
-        {"cash-4x", NULL},            /* anchored */
-        {"xpay-prod", NULL},          /* anchored at the start too */
-        {"pay", "ord"},               /* only ord's regex matches */
+        {"payments", "pay"}, /* exact */
+        {"pay-prod", "pay"}, /* regex */
+        {"cash-42", "pay"},  /* second regex */
+        {"cash-4x", NULL},   /* anchored */
+        {"xpay-prod", NULL}, /* anchored at the start too */
+        {"pay", "ord"},      /* only ord's regex matches */
         {"orders", "ord"},
-        {"ord-1.acct", "ord"},        /* the regex matches the whole Cloud name */
-        {"payments.a1b2c", "pay"},    /* Cloud: before the last '.' */
+        {"ord-1.acct", "ord"},     /* the regex matches the whole Cloud name */
+        {"payments.a1b2c", "pay"}, /* Cloud: before the last '.' */
         {"orders.a1b2c", "ord"},
-        {"cash-7.a1b2c", "pay"},      /* the retry uses the regexes too */
-        {"billing.eu", "pay"},        /* exact names may hold dots */
-        {"billing.eu.acct", "pay"},   /* only the part after the LAST '.' goes */
+        {"cash-7.a1b2c", "pay"},    /* the retry uses the regexes too */
+        {"billing.eu", "pay"},      /* exact names may hold dots */
+        {"billing.eu.acct", "pay"}, /* only the part after the LAST '.' goes */
         {"billing.acct", NULL},
-        {"payments.x.y", NULL},       /* one retry, as "payments.x" */
+        {"payments.x.y", NULL}, /* one retry, as "payments.x" */
         {".payments", NULL},
         {"", NULL},
         {"unknown", NULL},
@@ -929,22 +1082,30 @@ END_TEST
 /* Regexes the substring and prefix scans must get right: each route holds one regex on label
  * v, and every value below is tried against the index and the matcher itself. */
 static const char *const tricky_regex[] = {
-    "abc",        "abc.*",        ".*abc.*",   ".*abc",        "ab+c",     "abc+d",
-    "abc*d",      "abcd?e",       "ab{2}cde",  "ab{2,}cde",    "abc{,2}d", "x{abc}",
-    "\\.abc",     "abc\\.def",    "abc\\d+",   "(abc)+def",    "(a|b)cde", "[abc]def",
-    "[]x]abc",    "[^]]abcd",     "[[:alpha:]]+bcd", "(?:ab)cde", "abc|def", "(?i)abcd",
-    "ab(?i)cde",  "a\\Qb.c\\Ede", "éabc",     "aé*bcd",       "^abc$",    "abc$",
-    ".*(abc|abd)", "\\babc\\b",   "abc\\s*def", "((a)bc)def", "a(b)cde", "[a-c]{3}def",
-    "a\\[bcd\\]", "\\x{61}bcd",  "a\\tbcd",   ".*abc*d",  ".*abcd?e", ".*ab{2}cde",
-    ".*abc{,2}d", ".*aé*bcd",   ".*abé*cd",  ".*abc+d",   "(z)?abcd?e",   "abc)|(def",
+    "abc",         "abc.*",        ".*abc.*",
+    ".*abc",       "ab+c",         "abc+d",
+    "abc*d",       "abcd?e",       "ab{2}cde",
+    "ab{2,}cde",   "abc{,2}d",     "x{abc}",
+    "\\.abc",      "abc\\.def",    "abc\\d+",
+    "(abc)+def",   "(a|b)cde",     "[abc]def",
+    "[]x]abc",     "[^]]abcd",     "[[:alpha:]]+bcd",
+    "(?:ab)cde",   "abc|def",      "(?i)abcd",
+    "ab(?i)cde",   "a\\Qb.c\\Ede", "éabc",
+    "aé*bcd",      "^abc$",        "abc$",
+    ".*(abc|abd)", "\\babc\\b",    "abc\\s*def",
+    "((a)bc)def",  "a(b)cde",      "[a-c]{3}def",
+    "a\\[bcd\\]",  "\\x{61}bcd",   "a\\tbcd",
+    ".*abc*d",     ".*abcd?e",     ".*ab{2}cde",
+    ".*abc{,2}d",  ".*aé*bcd",     ".*abé*cd",
+    ".*abc+d",     "(z)?abcd?e",   "abc)|(def",
 };
 
 static const char *const tricky_value[] = {
-    "abc",   "abcd",   "abcde",  "abcdef", "aabc",   "xabcx",  "abbc",   "abccd",  "abd",
-    "abde",  "abbcde", "abbbcde", "abcccd", "x{abc}", ".abc",  "abc.def", "abc12", "abcabcdef",
-    "acde",  "bcde",   "adef",   "]abc",   "xabcd",  "zbcd",   "ABCD",   "abCDE",  "ab.cde",
-    "éabc",  "aébcd",  "abécd",  "abcd e", "abc def", "bcdef", "abcdefg", "a[bcd]", "aa",
-    "a\tbcd", "abce",  "zabce",  "abdd",   "",
+    "abc",    "abcd",   "abcde",   "abcdef", "aabc",    "xabcx", "abbc",    "abccd",  "abd",
+    "abde",   "abbcde", "abbbcde", "abcccd", "x{abc}",  ".abc",  "abc.def", "abc12",  "abcabcdef",
+    "acde",   "bcde",   "adef",    "]abc",   "xabcd",   "zbcd",  "ABCD",    "abCDE",  "ab.cde",
+    "éabc",   "aébcd",  "abécd",   "abcd e", "abc def", "bcdef", "abcdefg", "a[bcd]", "aa",
+    "a\tbcd", "abce",   "zabce",   "abdd",   "",
 };
 
 START_TEST(tricky_regexes)
@@ -955,8 +1116,9 @@ START_TEST(tricky_regexes)
     rr_buf_init(&b, 1 << 20);
     ck_assert(rr_buf_puts(&b, "routes:\n") == RR_OK);
     for (int i = 0; i < N(tricky_regex); i++)
-        ck_assert(rr_buf_printf(&b, "  - name: r%d\n    match: ['v=~\"%s\"']\n    layer: platform\n",
-                                i, tricky_regex[i]) == RR_OK);
+        ck_assert(rr_buf_printf(&b,
+                                "  - name: r%d\n    match: ['v=~\"%s\"']\n    layer: platform\n", i,
+                                tricky_regex[i]) == RR_OK);
     write_file(dir, "routes.yml", b.data);
     rr_buf_release(&b);
     struct rr_routing *rt = NULL;
@@ -968,8 +1130,9 @@ START_TEST(tricky_regexes)
     rr_buf_init(&b, 1 << 20);
     ck_assert(rr_buf_puts(&b, "routes:\n") == RR_OK);
     for (int i = 0; i < N(tricky_regex) - 1; i++)
-        ck_assert(rr_buf_printf(&b, "  - name: r%d\n    match: ['v=~\"%s\"']\n    layer: platform\n",
-                                i, tricky_regex[i]) == RR_OK);
+        ck_assert(rr_buf_printf(&b,
+                                "  - name: r%d\n    match: ['v=~\"%s\"']\n    layer: platform\n", i,
+                                tricky_regex[i]) == RR_OK);
     write_file(dir, "routes.yml", b.data);
     rr_buf_release(&b);
     rt = load_ok(dir);
@@ -992,11 +1155,12 @@ START_TEST(tricky_regexes)
                       want ? rr_matcher_string(want->match[0]) : "-");
     }
     rr_routing_free(rt);
-    /* And with every route reversed in order, so each regex gets to be the first match. */
+    /* And each regex alone, so none hides behind an earlier route. */
     for (int first = 0; first < N(tricky_regex) - 1; first++) {
         rr_buf_init(&b, 1 << 20);
-        ck_assert(rr_buf_printf(&b, "routes:\n  - name: only\n    match: ['v=~\"%s\"']\n"
-                                    "    layer: platform\n",
+        ck_assert(rr_buf_printf(&b,
+                                "routes:\n  - name: only\n    match: ['v=~\"%s\"']\n"
+                                "    layer: platform\n",
                                 tricky_regex[first]) == RR_OK);
         write_file(dir, "routes.yml", b.data);
         rr_buf_release(&b);
@@ -1038,8 +1202,9 @@ static size_t pick(size_t n)
 }
 
 static const char *const prop_names[] = {"alertname", "ns", "team", "sev", "q"};
-static const char *const prop_tokens[] = {"Tem", "poral", "Lat", "ency", "Ab", "x", "y", "z",
-                                          "Queue", "-", ".", "é", "Backlog", "Fail", "ab"};
+static const char *const prop_tokens[] = {"Tem", "poral", "Lat",     "ency",  "Ab",
+                                          "x",   "y",     "z",       "Queue", "-",
+                                          ".",   "é",     "Backlog", "Fail",  "ab"};
 
 /* Label sets drawn from these match no anchor: the "no route" outcome. */
 static const char *const foreign_tokens[] = {"Qq", "Ww", "Kk"};
@@ -1067,10 +1232,10 @@ static void random_tokens(char *out, size_t cap, size_t min_tokens, size_t max_t
 static void random_regex(char *out, size_t cap, bool broad)
 {
     static const char *const shapes[] = {
-        "%s.*",    ".*%s.*",   ".*%s",     "%s",       "%s(%s|x)", "(x|y)%s.*", "[A-Z]%s+",
-        "%s|%s",   "(?i)%s.*", "%s?%s",    "%s*",      "%s{2}",    "%s\\d*",   ".+%s.+",
-        "(%s)+%s", "%s[xy]%s", "%s.%s",    "[^x]*%s",  "%s\\s?%s", ".*%s?%s", "(x)?%s*%s",
-        "[^x]*%s{2}", "",      ".*",
+        "%s.*",     ".*%s.*",  ".*%s",      "%s",         "%s(%s|x)", "(x|y)%s.*",
+        "[A-Z]%s+", "%s|%s",   "(?i)%s.*",  "%s?%s",      "%s*",      "%s{2}",
+        "%s\\d*",   ".+%s.+",  "(%s)+%s",   "%s[xy]%s",   "%s.%s",    "[^x]*%s",
+        "%s\\s?%s", ".*%s?%s", "(x)?%s*%s", "[^x]*%s{2}", "",         ".*",
     };
     char tok[2][32], esc[2][64];
     for (int t = 0; t < 2; t++) {
@@ -1127,8 +1292,9 @@ static const struct rr_route *linear_match(const struct rr_routing *rt,
     for (size_t i = 0; i < rr_routing_route_count(rt); i++) {
         const struct rr_route *r = rr_routing_route_at(rt, i);
         size_t k = 0;
-        while (k < r->n_match &&
-               rr_matcher_matches(r->match[k], rr_labelset_get(labels, rr_matcher_name(r->match[k]))))
+        while (
+            k < r->n_match &&
+            rr_matcher_matches(r->match[k], rr_labelset_get(labels, rr_matcher_name(r->match[k]))))
             k++;
         if (k == r->n_match)
             return r;
