@@ -223,7 +223,7 @@ static void correlate(const struct rr_settings *s, const struct rr_evidence_set 
         }
     }
     /* Distinct namespaces on which this alertname fires in the same cluster, own included. */
-    const char *seen[64];
+    const char *seen[64] = {NULL};
     size_t n_seen = 0;
     if (own_ns)
         seen[n_seen++] = own_ns;

@@ -136,7 +136,7 @@ const char *rr_time_format(struct rr_time t, char *buf, size_t cap)
     if (t.nsec) {
         snprintf(frac, sizeof frac, ".%09d", (int)t.nsec);
         size_t n = strlen(frac);
-        while (frac[n - 1] == '0')
+        while (n > 1 && frac[n - 1] == '0') /* nsec != 0: stops before the '.' */
             frac[--n] = '\0';
     }
     snprintf(buf, cap, "%04lld-%02d-%02dT%02d:%02d:%02d%sZ", (long long)y, m, d,

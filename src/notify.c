@@ -7,6 +7,8 @@
  * by curl_easy_strerror() alone, never by curl's error buffer (which names the host and may
  * quote the URL), and a response excerpt that happens to echo the URL's path is redacted.
  */
+#include "rr/notify.h"
+
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -18,12 +20,11 @@
 #include <jansson.h>
 
 #include "rr/clock.h"
-#include "rr/notify.h"
 
 #include "notify_int.h"
 
-#define EXCERPT_MAX       200     /* response bytes quoted in result.detail */
-#define RETRY_AFTER_MAX_S 86400   /* a larger Retry-After is clamped: the outbox caps at 1 h */
+#define EXCERPT_MAX       200   /* response bytes quoted in result.detail */
+#define RETRY_AFTER_MAX_S 86400 /* a larger Retry-After is clamped: the outbox caps at 1 h */
 #define USER_AGENT        "runbook-router/0.1"
 
 /* ---- helpers shared by the renderers ---- */
@@ -109,8 +110,8 @@ bool notify_url_ok(const char *url)
         return false;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)url[i];
-        if (c <= 0x20 || c >= 0x7F || c == '<' || c == '>' || c == '|' || c == '"' ||
-            c == '\\' || c == '`')
+        if (c <= 0x20 || c >= 0x7F || c == '<' || c == '>' || c == '|' || c == '"' || c == '\\' ||
+            c == '`')
             return false;
     }
     return true;
@@ -121,12 +122,12 @@ const char *notify_pd_severity(const char *label)
     static const struct {
         const char *label, *pd;
     } map[] = {
-        {"critical", "critical"}, {"crit", "critical"},   {"page", "critical"},
+        {"critical", "critical"}, {"crit", "critical"},      {"page", "critical"},
         {"fatal", "critical"},    {"emergency", "critical"}, {"error", "error"},
-        {"err", "error"},         {"high", "error"},      {"major", "error"},
-        {"warning", "warning"},   {"warn", "warning"},    {"medium", "warning"},
-        {"minor", "warning"},     {"info", "info"},       {"informational", "info"},
-        {"notice", "info"},       {"low", "info"},        {"none", "info"},
+        {"err", "error"},         {"high", "error"},         {"major", "error"},
+        {"warning", "warning"},   {"warn", "warning"},       {"medium", "warning"},
+        {"minor", "warning"},     {"info", "info"},          {"informational", "info"},
+        {"notice", "info"},       {"low", "info"},           {"none", "info"},
     };
     if (label)
         for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
@@ -138,12 +139,12 @@ const char *notify_pd_severity(const char *label)
 /* ---- sender ---- */
 
 struct rr_notifier {
-    CURL *curl;              /* owned; reused so keep-alive connections are too */
-    long timeout_ms;         /* whole request */
+    CURL *curl;      /* owned; reused so keep-alive connections are too */
+    long timeout_ms; /* whole request */
     long connect_ms;
-    struct rr_buf resp;      /* the response body, at most RR_NOTIFY_MAX_RESPONSE bytes */
-    bool resp_truncated;     /* more came than we keep */
-    int64_t retry_after_ms;  /* from the last response's headers, -1 when absent */
+    struct rr_buf resp;     /* the response body, at most RR_NOTIFY_MAX_RESPONSE bytes */
+    bool resp_truncated;    /* more came than we keep */
+    int64_t retry_after_ms; /* from the last response's headers, -1 when absent */
 };
 
 void rr_notify_global_init(void)
@@ -214,8 +215,8 @@ static int64_t parse_retry_after(const char *v, size_t len)
 {
     while (len > 0 && (*v == ' ' || *v == '\t'))
         v++, len--;
-    while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t' || v[len - 1] == '\r' ||
-                       v[len - 1] == '\n'))
+    while (len > 0 &&
+           (v[len - 1] == ' ' || v[len - 1] == '\t' || v[len - 1] == '\r' || v[len - 1] == '\n'))
         len--;
     if (len == 0 || len > 64)
         return -1;

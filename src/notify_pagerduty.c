@@ -113,8 +113,8 @@ static bool digits(const char *s, size_t n)
  * then stamps the event itself) rather than risking a rejected page. */
 static bool pd_timestamp_ok(const char *s)
 {
-    if (!s || strlen(s) < 20 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) ||
-        s[7] != '-' || !digits(s + 8, 2) || s[10] != 'T' || !digits(s + 11, 2) || s[13] != ':' ||
+    if (!s || strlen(s) < 20 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' ||
+        !digits(s + 8, 2) || s[10] != 'T' || !digits(s + 11, 2) || s[13] != ':' ||
         !digits(s + 14, 2) || s[16] != ':' || !digits(s + 17, 2))
         return false;
     const char *z = s + 19;
@@ -188,7 +188,10 @@ static json_t *custom_details(const struct rr_page_content *p, enum detail_level
                 json_array_append_new(ev, jstr(p->evidence[i], text_max));
         if (p->n_evidence > keep) {
             char more[64];
-            snprintf(more, sizeof more, "\xE2\x80\xA6" "and %zu more", p->n_evidence - keep);
+            snprintf(more, sizeof more,
+                     "\xE2\x80\xA6"
+                     "and %zu more",
+                     p->n_evidence - keep);
             json_array_append_new(ev, json_string(more));
         }
         set(d, "evidence", ev);
@@ -289,8 +292,8 @@ static bool key_ok(const char *s, size_t max_chars)
     return rr_utf8_chars(s, len) <= max_chars;
 }
 
-enum rr_err rr_notify_render_pagerduty(const struct rr_page_content *page,
-                                       const char *routing_key, struct rr_buf *out)
+enum rr_err rr_notify_render_pagerduty(const struct rr_page_content *page, const char *routing_key,
+                                       struct rr_buf *out)
 {
     if (!page || !out || !key_ok(routing_key, PD_ROUTING_MAX))
         return RR_ERR_INVAL;

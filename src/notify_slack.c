@@ -23,16 +23,16 @@
 
 #include "notify_int.h"
 
-#define SLACK_TEXT_MAX         3000  /* SL-32, SL-35: any text object */
-#define SLACK_HEADER_MAX       150   /* SL-30 */
-#define SLACK_FIELD_MAX        2000  /* SL-34 */
-#define SLACK_BUTTON_TEXT_MAX  75    /* SL-51 */
-#define SLACK_OPTION_TEXT_MAX  75    /* Block Kit option object: text */
-#define SLACK_OPTION_VALUE_MAX 150   /* Block Kit option object: value */
-#define SLACK_OPTIONS_MAX      100   /* Block Kit static_select: options */
-#define SLACK_BLOCKS_MAX       50    /* SL-20 */
-#define SLACK_TOTAL_MAX        12000 /* SL-60: block text of the whole message */
-#define SLACK_FALLBACK_MAX     3000  /* SL-11 (ours): the notification text */
+#define SLACK_TEXT_MAX         3000              /* SL-32, SL-35: any text object */
+#define SLACK_HEADER_MAX       150               /* SL-30 */
+#define SLACK_FIELD_MAX        2000              /* SL-34 */
+#define SLACK_BUTTON_TEXT_MAX  75                /* SL-51 */
+#define SLACK_OPTION_TEXT_MAX  75                /* Block Kit option object: text */
+#define SLACK_OPTION_VALUE_MAX 150               /* Block Kit option object: value */
+#define SLACK_OPTIONS_MAX      100               /* Block Kit static_select: options */
+#define SLACK_BLOCKS_MAX       50                /* SL-20 */
+#define SLACK_TOTAL_MAX        12000             /* SL-60: block text of the whole message */
+#define SLACK_FALLBACK_MAX     3000              /* SL-11 (ours): the notification text */
 #define SLACK_BODY_MAX         ((size_t)1 << 20) /* far above any message these caps allow */
 
 /* Caps of one rendering attempt, in UTF-16 units. */
@@ -208,8 +208,8 @@ struct msg {
     struct rr_buf out; /* the blocks array contents */
     size_t total;      /* units of every text object in blocks (SL-60) */
     int blocks;
-    int elements;      /* in the current array of elements or fields */
-    enum rr_err err;   /* sticky */
+    int elements;    /* in the current array of elements or fields */
+    enum rr_err err; /* sticky */
 };
 
 static void m_raw(struct msg *m, const char *s)
@@ -375,7 +375,10 @@ static void why_text(struct tb *t, const char *title, const struct rr_page_conte
     }
     if (i < p->n_evidence) {
         char more[64];
-        snprintf(more, sizeof more, "\n\xE2\x80\xA6" "and %zu more", p->n_evidence - i);
+        snprintf(more, sizeof more,
+                 "\n\xE2\x80\xA6"
+                 "and %zu more",
+                 p->n_evidence - i);
         tb_raw(t, more);
     }
 }
@@ -767,8 +770,10 @@ static void render_digest(struct msg *m, struct tb *text, const struct rr_page_c
     }
     if (i < p->n_digest) {
         char more[64];
-        snprintf(more, sizeof more, "%s\xE2\x80\xA6" "and %zu more", sec.units ? "\n" : "",
-                 p->n_digest - i);
+        snprintf(more, sizeof more,
+                 "%s\xE2\x80\xA6"
+                 "and %zu more",
+                 sec.units ? "\n" : "", p->n_digest - i);
         tb_raw(&sec, more);
     }
     if (sec.units == 0)

@@ -152,7 +152,7 @@ static enum rr_err one_row(struct rr_store *s, sqlite3_stmt *st, int64_t *out, i
 enum rr_err rr_outbox_create_escalation(struct rr_store *store, const struct rr_escalation_new *e,
                                         int64_t *id, struct rr_diag *diag)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = NULL;
     enum rr_err err = prepare(store, OB_CREATE_ESC, &st, diag);
     if (err)
         return err;
@@ -174,7 +174,7 @@ enum rr_err rr_outbox_create_escalation(struct rr_store *store, const struct rr_
 enum rr_err rr_outbox_enqueue(struct rr_store *store, const struct rr_outbox_new *row, int64_t *id,
                               struct rr_diag *diag)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = NULL;
     enum rr_err err = prepare(store, OB_ENQUEUE, &st, diag);
     if (err)
         return err;
@@ -198,7 +198,7 @@ enum rr_err rr_outbox_enqueue(struct rr_store *store, const struct rr_outbox_new
 enum rr_err rr_outbox_storm_count(struct rr_store *store, const char *team, int64_t since_ms,
                                   int64_t *count, int64_t *oldest_ms, struct rr_diag *diag)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = NULL;
     enum rr_err err = prepare(store, OB_STORM, &st, diag);
     if (err)
         return err;
@@ -216,7 +216,7 @@ enum rr_err rr_outbox_storm_count(struct rr_store *store, const char *team, int6
 enum rr_err rr_outbox_open_digest(struct rr_store *store, const char *team, int64_t *digest_id,
                                   struct rr_diag *diag)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = NULL;
     enum rr_err err = prepare(store, OB_OPEN_DIGEST, &st, diag);
     if (!err) {
         bind_text(st, 1, team);
@@ -228,7 +228,7 @@ enum rr_err rr_outbox_open_digest(struct rr_store *store, const char *team, int6
 enum rr_err rr_outbox_open_escalation(struct rr_store *store, int64_t alert_id,
                                       int64_t *escalation_id, struct rr_diag *diag)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = NULL;
     enum rr_err err = prepare(store, OB_OPEN_ESC, &st, diag);
     if (!err) {
         sqlite3_bind_int64(st, 1, alert_id);
@@ -240,7 +240,7 @@ enum rr_err rr_outbox_open_escalation(struct rr_store *store, int64_t alert_id,
 enum rr_err rr_outbox_triggers(struct rr_store *store, int64_t escalation_id, rr_trigger_fn fn,
                                void *ctx, struct rr_diag *diag)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = NULL;
     enum rr_err err = prepare(store, OB_TRIGGERS, &st, diag);
     if (err)
         return err;
@@ -257,7 +257,7 @@ enum rr_err rr_outbox_triggers(struct rr_store *store, int64_t escalation_id, rr
 enum rr_err rr_outbox_resolve_escalation(struct rr_store *store, int64_t escalation_id,
                                          int64_t now_ms, struct rr_diag *diag)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = NULL;
     enum rr_err err = prepare(store, OB_RESOLVE_ESC, &st, diag);
     if (err)
         return err;
@@ -269,7 +269,7 @@ enum rr_err rr_outbox_resolve_escalation(struct rr_store *store, int64_t escalat
 enum rr_err rr_outbox_recover(struct rr_store *store, int64_t now_ms, int64_t *recovered,
                               struct rr_diag *diag)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = NULL;
     enum rr_err err = prepare(store, OB_RECOVER, &st, diag);
     if (err)
         return err;
@@ -283,7 +283,7 @@ enum rr_err rr_outbox_recover(struct rr_store *store, int64_t now_ms, int64_t *r
 enum rr_err rr_outbox_claim(struct rr_store *store, int64_t now_ms, int limit,
                             rr_outbox_item_fn fn, void *ctx, struct rr_diag *diag)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = NULL;
     enum rr_err err = prepare(store, OB_CLAIM, &st, diag);
     if (err)
         return err;
@@ -314,7 +314,7 @@ enum rr_err rr_outbox_claim(struct rr_store *store, int64_t now_ms, int limit,
 enum rr_err rr_outbox_record(struct rr_store *store, const struct rr_outbox_attempt *a,
                              struct rr_diag *diag)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = NULL;
     enum rr_err err = prepare(store, OB_RECORD_DELIVERY, &st, diag);
     if (err)
         return err;
@@ -341,7 +341,7 @@ enum rr_err rr_outbox_record(struct rr_store *store, const struct rr_outbox_atte
 
 enum rr_err rr_outbox_next_due(struct rr_store *store, int64_t *due_ms, struct rr_diag *diag)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = NULL;
     enum rr_err err = prepare(store, OB_NEXT_DUE, &st, diag);
     if (err)
         return err;
@@ -359,7 +359,7 @@ enum rr_err rr_outbox_next_due(struct rr_store *store, int64_t *due_ms, struct r
 enum rr_err rr_outbox_pending(struct rr_store *store, int64_t *count, int64_t *oldest_ms,
                               struct rr_diag *diag)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = NULL;
     enum rr_err err = prepare(store, OB_PENDING, &st, diag);
     int64_t v[2] = {0, 0};
     if (!err)
@@ -374,7 +374,7 @@ enum rr_err rr_outbox_pending(struct rr_store *store, int64_t *count, int64_t *o
 enum rr_err rr_outbox_digest_lines(struct rr_store *store, int64_t digest_id, rr_line_fn fn,
                                    void *ctx, struct rr_diag *diag)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = NULL;
     enum rr_err err = prepare(store, OB_DIGEST_LINES, &st, diag);
     if (err)
         return err;
@@ -421,7 +421,7 @@ static enum rr_err each_row(struct rr_store *store, sqlite3_stmt *st, rr_outbox_
 enum rr_err rr_outbox_list(struct rr_store *store, const char *state, int limit,
                            rr_outbox_row_fn fn, void *ctx, struct rr_diag *diag)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = NULL;
     enum rr_err err = prepare(store, state ? OB_LIST_STATE : OB_LIST, &st, diag);
     if (err)
         return err;
@@ -434,7 +434,7 @@ enum rr_err rr_outbox_list(struct rr_store *store, const char *state, int limit,
 enum rr_err rr_outbox_rows_of(struct rr_store *store, int64_t escalation_id, rr_outbox_row_fn fn,
                               void *ctx, struct rr_diag *diag)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = NULL;
     enum rr_err err = prepare(store, OB_ROWS_OF, &st, diag);
     if (err)
         return err;
@@ -455,7 +455,7 @@ static enum rr_err change_one(struct rr_store *store, sqlite3_stmt *st, int64_t 
 enum rr_err rr_outbox_retry(struct rr_store *store, int64_t id, int64_t now_ms,
                             struct rr_diag *diag)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = NULL;
     enum rr_err err = prepare(store, OB_RETRY, &st, diag);
     if (err)
         return err;
@@ -466,7 +466,7 @@ enum rr_err rr_outbox_retry(struct rr_store *store, int64_t id, int64_t now_ms,
 
 enum rr_err rr_outbox_drop(struct rr_store *store, int64_t id, struct rr_diag *diag)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = NULL;
     enum rr_err err = prepare(store, OB_DROP, &st, diag);
     if (err)
         return err;
@@ -477,7 +477,7 @@ enum rr_err rr_outbox_drop(struct rr_store *store, int64_t id, struct rr_diag *d
 enum rr_err rr_outbox_deliveries_of(struct rr_store *store, int64_t escalation_id,
                                     rr_delivery_row_fn fn, void *ctx, struct rr_diag *diag)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = NULL;
     enum rr_err err = prepare(store, OB_DELIVERIES_OF, &st, diag);
     if (err)
         return err;
@@ -515,7 +515,7 @@ enum rr_err rr_outbox_escalations(struct rr_store *store, const struct rr_escala
                                   int64_t *total, rr_escalation_row_fn fn, void *ctx,
                                   struct rr_diag *diag)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = NULL;
     enum rr_err err = prepare(store, OB_ESCALATIONS_COUNT, &st, diag);
     if (err)
         return err;

@@ -41,7 +41,14 @@ static void run_free(struct run *r)
  * NULL) added; output goes through files, so a large report cannot block the child. */
 static struct run run_in(const char *dir, const char *env, ...)
 {
-    const char *argv[MAX_ARGS + 3] = {rr_test_binary(), "coverage"};
+    char binary[4096], cwd[2048];
+    /* Absolute, since the child changes directory before exec. */
+    if (rr_test_binary()[0] == '/')
+        snprintf(binary, sizeof binary, "%s", rr_test_binary());
+    else
+        snprintf(binary, sizeof binary, "%s/%s", getcwd(cwd, sizeof cwd) ? cwd : ".",
+                 rr_test_binary());
+    const char *argv[MAX_ARGS + 3] = {binary, "coverage"};
     int n = 2;
     va_list ap;
     va_start(ap, env);

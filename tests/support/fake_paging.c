@@ -22,9 +22,9 @@
 #include "rr/buf.h"
 #include "rr/clock.h"
 
-#define PD_MAX_EVENT   512000           /* PD-03, bytes */
-#define FAKE_BODY_MAX  ((size_t)8 << 20) /* the fake reads at most this much, then 413 */
-#define FAKE_HANG_MAX  30000            /* ms */
+#define PD_MAX_EVENT  512000            /* PD-03, bytes */
+#define FAKE_BODY_MAX ((size_t)8 << 20) /* the fake reads at most this much, then 413 */
+#define FAKE_HANG_MAX 30000             /* ms */
 
 /* ==== validation ==== */
 
@@ -32,8 +32,8 @@ struct v {
     unsigned flags;
     char *why;
     size_t cap;
-    size_t total; /* SL-60: characters of every text object in blocks */
-    json_t *block_ids; /* SL-21 (strict): ids seen */
+    size_t total;       /* SL-60: characters of every text object in blocks */
+    json_t *block_ids;  /* SL-21 (strict): ids seen */
     json_t *action_ids; /* SL-52 (strict): action_ids seen in the message */
 };
 
@@ -43,7 +43,8 @@ static bool strict(const struct v *v)
 }
 
 /* Records the first failure ("RULE detail") and returns false. */
-static bool broke(struct v *v, const char *rule, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static bool broke(struct v *v, const char *rule, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static bool broke(struct v *v, const char *rule, const char *fmt, ...)
 {
     if (v->why && v->cap) {
@@ -127,7 +128,7 @@ static bool mrkdwn_escaped(struct v *v, const char *s, const char *path)
             if (strncmp(in, "http://", 7) && strncmp(in, "https://", 8) &&
                 strncmp(in, "mailto:", 7) && *in != '@' && *in != '#' && *in != '!')
                 return broke(v, "SL-13", "%s: < at offset %td starts no link or mention", path,
-                            p - s);
+                             p - s);
             p = end;
         } else if (*p == '>') {
             return broke(v, "SL-13", "%s: unescaped > at offset %td", path, p - s);
@@ -150,7 +151,7 @@ static bool text_obj(struct v *v, json_t *o, const char *path, const char *only,
     const char *type = json_string_value(json_object_get(o, "type"));
     if (!type || (strcmp(type, "plain_text") && strcmp(type, "mrkdwn")))
         return broke(v, "SL-35", "%s.type: \"%s\" is not plain_text or mrkdwn", path,
-                    type ? type : "(missing)");
+                     type ? type : "(missing)");
     if (only && strcmp(type, only))
         return broke(v, type_rule, "%s.type: %s, must be %s", path, type, only);
     if (!known_keys(v, o, keys, path))
@@ -198,9 +199,8 @@ static bool action_id(struct v *v, json_t *e, json_t *block_ids, const char *pat
 
 static bool button(struct v *v, json_t *e, const char *path, json_t *block_ids)
 {
-    static const char *const keys[] = {"type",  "text",  "action_id", "url",
-                                       "value", "style", "confirm",   "accessibility_label",
-                                       NULL};
+    static const char *const keys[] = {"type",  "text",    "action_id",           "url", "value",
+                                       "style", "confirm", "accessibility_label", NULL};
     char sub[256];
     if (!known_keys(v, e, keys, path))
         return false;
@@ -221,7 +221,7 @@ static bool button(struct v *v, json_t *e, const char *path, json_t *block_ids)
     const char *st = json_string_value(style);
     if (style && (!st || (strcmp(st, "primary") && strcmp(st, "danger"))))
         return broke(v, "SL-55", "%s.style: \"%s\" is not primary or danger", path,
-                    st ? st : "(not a string)");
+                     st ? st : "(not a string)");
     json_t *confirm = json_object_get(e, "confirm");
     if (confirm && !json_is_object(confirm))
         return broke(v, "SLX-3", "%s.confirm: not an object", path);
@@ -254,7 +254,7 @@ static bool options(struct v *v, json_t *a, const char *path, const char *rule)
     char sub[256];
     if (!json_is_array(a) || json_array_size(a) < 1 || json_array_size(a) > 100)
         return broke(v, rule, "%s: needs an array of 1..100 options, has %zu", path,
-                    json_is_array(a) ? json_array_size(a) : 0);
+                     json_is_array(a) ? json_array_size(a) : 0);
     for (size_t i = 0; i < json_array_size(a); i++) {
         snprintf(sub, sizeof sub, "%s[%zu]", path, i);
         if (!option(v, json_array_get(a, i), sub))
@@ -265,7 +265,7 @@ static bool options(struct v *v, json_t *a, const char *path, const char *rule)
 
 static bool static_select(struct v *v, json_t *e, const char *path, json_t *block_ids)
 {
-    static const char *const keys[] = {"type",         "action_id",     "options",
+    static const char *const keys[] = {"type",          "action_id",      "options",
                                        "option_groups", "initial_option", "confirm",
                                        "focus_on_load", "placeholder",    NULL};
     char sub[256];
@@ -285,8 +285,7 @@ static bool static_select(struct v *v, json_t *e, const char *path, json_t *bloc
     if (opts && !options(v, opts, sub, "SLX-1"))
         return false;
     if (groups) {
-        if (!json_is_array(groups) || json_array_size(groups) < 1 ||
-            json_array_size(groups) > 100)
+        if (!json_is_array(groups) || json_array_size(groups) < 1 || json_array_size(groups) > 100)
             return broke(v, "SLX-1", "%s.option_groups: needs an array of 1..100 groups", path);
         for (size_t i = 0; i < json_array_size(groups); i++) {
             static const char *const gkeys[] = {"label", "options", NULL};
@@ -298,8 +297,7 @@ static bool static_select(struct v *v, json_t *e, const char *path, json_t *bloc
                 return false;
             char lab[300];
             snprintf(lab, sizeof lab, "%s.label", sub);
-            if (!text_obj(v, json_object_get(g, "label"), lab, "plain_text", "SLX-1", 75,
-                          "SLX-1"))
+            if (!text_obj(v, json_object_get(g, "label"), lab, "plain_text", "SLX-1", 75, "SLX-1"))
                 return false;
             snprintf(lab, sizeof lab, "%s.options", sub);
             if (!options(v, json_object_get(g, "options"), lab, "SLX-1"))
@@ -317,21 +315,31 @@ static bool static_select(struct v *v, json_t *e, const char *path, json_t *bloc
  * check unless strict. */
 static bool other_element(const char *type)
 {
-    static const char *const known[] = {
-        "overflow",          "datepicker",          "timepicker",
-        "datetimepicker",    "checkboxes",          "radio_buttons",
-        "users_select",      "conversations_select", "channels_select",
-        "external_select",   "multi_static_select", "multi_users_select",
-        "multi_conversations_select", "multi_channels_select", "multi_external_select",
-        "workflow_button",   "rich_text_input",     NULL};
+    static const char *const known[] = {"overflow",
+                                        "datepicker",
+                                        "timepicker",
+                                        "datetimepicker",
+                                        "checkboxes",
+                                        "radio_buttons",
+                                        "users_select",
+                                        "conversations_select",
+                                        "channels_select",
+                                        "external_select",
+                                        "multi_static_select",
+                                        "multi_users_select",
+                                        "multi_conversations_select",
+                                        "multi_channels_select",
+                                        "multi_external_select",
+                                        "workflow_button",
+                                        "rich_text_input",
+                                        NULL};
     for (size_t i = 0; known[i]; i++)
         if (!strcmp(type, known[i]))
             return true;
     return false;
 }
 
-static bool element(struct v *v, json_t *e, const char *path, json_t *block_ids,
-                    const char *rule)
+static bool element(struct v *v, json_t *e, const char *path, json_t *block_ids, const char *rule)
 {
     if (!json_is_object(e))
         return broke(v, rule, "%s: not an element object", path);
@@ -345,8 +353,8 @@ static bool element(struct v *v, json_t *e, const char *path, json_t *block_ids,
     if (other_element(type) && !strict(v))
         return true;
     return broke(v, other_element(type) ? "SL-22" : "SLX-3", "%s.type: \"%s\" is %s", path, type,
-                other_element(type) ? "not an element runbook-router emits"
-                                    : "not a Block Kit element");
+                 other_element(type) ? "not an element runbook-router emits"
+                                     : "not a Block Kit element");
 }
 
 static bool image_element(struct v *v, json_t *e, const char *path)
@@ -389,9 +397,8 @@ static bool block(struct v *v, json_t *b, size_t i)
                text_obj(v, json_object_get(b, "text"), sub, "plain_text", "SL-30", 150, "SL-30");
     }
     if (!strcmp(type, "section")) {
-        static const char *const keys[] = {"type",      "block_id", "text",
-                                           "fields",    "accessory", "expand",
-                                           NULL};
+        static const char *const keys[] = {"type",      "block_id", "text", "fields",
+                                           "accessory", "expand",   NULL};
         if (!known_keys(v, b, keys, path))
             return false;
         json_t *text = json_object_get(b, "text");
@@ -405,7 +412,7 @@ static bool block(struct v *v, json_t *b, size_t i)
             if (!json_is_array(fields) || json_array_size(fields) < 1 ||
                 json_array_size(fields) > 10)
                 return broke(v, "SL-33", "%s.fields: needs an array of 1..10 text objects, has %zu",
-                            path, json_is_array(fields) ? json_array_size(fields) : 0);
+                             path, json_is_array(fields) ? json_array_size(fields) : 0);
             for (size_t f = 0; f < json_array_size(fields); f++) {
                 snprintf(sub, sizeof sub, "%s.fields[%zu]", path, f);
                 if (!text_obj(v, json_array_get(fields, f), sub, NULL, "SL-33", 2000, "SL-34"))
@@ -439,7 +446,7 @@ static bool block(struct v *v, json_t *b, size_t i)
         json_t *els = json_object_get(b, "elements");
         if (!json_is_array(els) || json_array_size(els) < 1 || json_array_size(els) > 10)
             return broke(v, "SL-40", "%s.elements: needs an array of 1..10 items, has %zu", path,
-                        json_is_array(els) ? json_array_size(els) : 0);
+                         json_is_array(els) ? json_array_size(els) : 0);
         for (size_t e = 0; e < json_array_size(els); e++) {
             json_t *el = json_array_get(els, e);
             snprintf(sub, sizeof sub, "%s.elements[%zu]", path, e);
@@ -459,7 +466,7 @@ static bool block(struct v *v, json_t *b, size_t i)
         json_t *els = json_object_get(b, "elements");
         if (!json_is_array(els) || json_array_size(els) < 1 || json_array_size(els) > 25)
             return broke(v, "SL-50", "%s.elements: needs an array of 1..25 elements, has %zu", path,
-                        json_is_array(els) ? json_array_size(els) : 0);
+                         json_is_array(els) ? json_array_size(els) : 0);
         json_t *ids = json_object();
         bool ok = true;
         for (size_t e = 0; e < json_array_size(els) && ok; e++) {
@@ -469,13 +476,14 @@ static bool block(struct v *v, json_t *b, size_t i)
         json_decref(ids);
         return ok;
     }
-    static const char *const other_blocks[] = {"image", "rich_text", "file", "video", "markdown",
-                                               "input", "call", NULL};
+    static const char *const other_blocks[] = {"image",    "rich_text", "file", "video",
+                                               "markdown", "input",     "call", NULL};
     for (size_t k = 0; other_blocks[k]; k++)
         if (!strcmp(type, other_blocks[k]))
-            return strict(v) ? broke(v, "SL-22", "%s.type: \"%s\" is not a block runbook-router "
-                                                "emits",
-                                    path, type)
+            return strict(v) ? broke(v, "SL-22",
+                                     "%s.type: \"%s\" is not a block runbook-router "
+                                     "emits",
+                                     path, type)
                              : true;
     return broke(v, "SLX-3", "%s.type: \"%s\" is not a Block Kit block", path, type);
 }
@@ -498,7 +506,7 @@ static bool slack_body(struct v *v, json_t *root)
     if (att) {
         if (!json_is_array(att) || json_array_size(att) > 100)
             return broke(v, "SL-12", "attachments: needs an array of at most 100, has %zu",
-                        json_is_array(att) ? json_array_size(att) : 0);
+                         json_is_array(att) ? json_array_size(att) : 0);
         for (size_t i = 0; i < json_array_size(att); i++)
             if (!json_is_object(json_array_get(att, i)))
                 return broke(v, "SL-12", "attachments[%zu]: not an object", i);
@@ -513,7 +521,7 @@ static bool slack_body(struct v *v, json_t *root)
     if (blocks) {
         if (!json_is_array(blocks) || json_array_size(blocks) < 1 || json_array_size(blocks) > 50)
             return broke(v, "SL-20", "blocks: needs an array of 1..50 blocks, has %zu",
-                        json_is_array(blocks) ? json_array_size(blocks) : 0);
+                         json_is_array(blocks) ? json_array_size(blocks) : 0);
         if (strict(v) && !has_text)
             return broke(v, "SL-11", "text: no notification fallback next to blocks");
         if (strict(v) && !str_len(v, text, 1, 3000, "SL-11", "text"))
@@ -541,7 +549,7 @@ bool fake_validate_slack_ex(const char *json, size_t len, unsigned flags, char *
         json_loadb(json, len, (flags & FAKE_STRICT_SHOULD) ? JSON_REJECT_DUPLICATES : 0, &jerr);
     if (!root)
         return broke(&v, "SL-03", "not valid UTF-8 JSON: %s at %d:%d", jerr.text, jerr.line,
-                    jerr.column);
+                     jerr.column);
     v.block_ids = json_object();
     v.action_ids = json_object();
     bool ok = slack_body(&v, root);
@@ -602,7 +610,7 @@ static bool pd_payload(struct v *v, json_t *pl)
     if (!sev || (strcmp(sev, "critical") && strcmp(sev, "error") && strcmp(sev, "warning") &&
                  strcmp(sev, "info")))
         return broke(v, "PD-23", "payload.severity: \"%s\" is not critical, error, warning or info",
-                    sev ? sev : "(missing)");
+                     sev ? sev : "(missing)");
     json_t *ts = json_object_get(pl, "timestamp");
     if (ts && (!json_is_string(ts) || !iso8601(json_string_value(ts))))
         return broke(v, "PD-24", "payload.timestamp: not an ISO 8601 date-time");
@@ -624,7 +632,7 @@ static bool pd_body(struct v *v, json_t *root)
         return broke(v, "PD-03", "top level: not an object");
     if (strict(v)) {
         static const char *const v1[] = {"service_key", "event_type", "incident_key",
-                                         "description", "details", NULL};
+                                         "description", "details",    NULL};
         for (size_t i = 0; v1[i]; i++)
             if (json_object_get(root, v1[i]))
                 return broke(v, "PD-04", "%s: an Events API v1 field", v1[i]);
@@ -647,9 +655,9 @@ static bool pd_body(struct v *v, json_t *root)
         return broke(v, "PD-10", "routing_key: missing or not a string");
     if (chars(rk) != 32)
         return broke(v, "PD-10",
-                    "routing_key: %zu characters, not 32 (Length of 'routing_key' is incorrect "
-                    "(should be 32 characters))",
-                    chars(rk));
+                     "routing_key: %zu characters, not 32 (Length of 'routing_key' is incorrect "
+                     "(should be 32 characters))",
+                     chars(rk));
     if (strict(v))
         for (const char *p = json_string_value(rk); *p; p++)
             if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
@@ -658,7 +666,7 @@ static bool pd_body(struct v *v, json_t *root)
     if (!action ||
         (strcmp(action, "trigger") && strcmp(action, "acknowledge") && strcmp(action, "resolve")))
         return broke(v, "PD-11", "event_action: \"%s\" is not trigger, acknowledge or resolve",
-                    action ? action : "(missing)");
+                     action ? action : "(missing)");
     json_t *dk = json_object_get(root, "dedup_key");
     if (dk && !str_len(v, dk, 1, 255, "PD-12", "dedup_key"))
         return false;
@@ -709,8 +717,7 @@ static bool pd_body(struct v *v, json_t *root)
     return true;
 }
 
-bool fake_validate_pagerduty_ex(const char *json, size_t len, unsigned flags, char *why,
-                                size_t cap)
+bool fake_validate_pagerduty_ex(const char *json, size_t len, unsigned flags, char *why, size_t cap)
 {
     struct v v = {.flags = flags, .why = why, .cap = cap};
     if (why && cap)
@@ -722,7 +729,7 @@ bool fake_validate_pagerduty_ex(const char *json, size_t len, unsigned flags, ch
         json_loadb(json, len, (flags & FAKE_STRICT_SHOULD) ? JSON_REJECT_DUPLICATES : 0, &jerr);
     if (!root)
         return broke(&v, "PD-03", "not valid UTF-8 JSON: %s at %d:%d", jerr.text, jerr.line,
-                    jerr.column);
+                     jerr.column);
     bool ok = pd_body(&v, root);
     json_decref(root);
     return ok;
@@ -847,8 +854,8 @@ static const char *slack_default_body(int status)
 
 static char *pd_error_body(const char *status, const char *message, const char *error)
 {
-    json_t *j = json_pack("{s:s, s:s, s:[s]}", "status", status, "message", message, "errors",
-                          error);
+    json_t *j =
+        json_pack("{s:s, s:s, s:[s]}", "status", status, "message", message, "errors", error);
     char *s = json_dumps(j, JSON_COMPACT);
     json_decref(j);
     return s;
@@ -932,8 +939,8 @@ static void validate(struct fake_paging *f, struct fake_request *r, const struct
 static enum MHD_Result reply(struct MHD_Connection *conn, int status, const char *content_type,
                              const char *body, const char *retry_after)
 {
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(strlen(body), (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        strlen(body), (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
     if (!resp)
         return MHD_NO;
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
@@ -977,7 +984,7 @@ static enum MHD_Result answer(struct fake_paging *f, struct MHD_Connection *conn
     const char *ct = r->target == FAKE_PAGERDUTY ? "application/json" : "text/html";
     if (is_forced && forced.status) {
         status = forced.status;
-        body = forced.body ? rr_xstrdup(forced.body)
+        body = forced.body                   ? rr_xstrdup(forced.body)
                : r->target == FAKE_PAGERDUTY ? pd_default_body(status)
                                              : rr_xstrdup(slack_default_body(status));
         if (r->target == FAKE_PAGERDUTY && status >= 200 && status < 300 && !forced.body) {
@@ -1031,9 +1038,8 @@ static enum MHD_Result answer(struct fake_paging *f, struct MHD_Connection *conn
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     (void)version;
     struct fake_paging *f = cls;
@@ -1084,10 +1090,9 @@ struct fake_paging *fake_paging_start(unsigned flags)
     addr.sin_port = 0;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     f->daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0, NULL, NULL,
-        on_request, f, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, f, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)30, MHD_OPTION_END);
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0, NULL, NULL, on_request,
+        f, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, f, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
     ck_assert_msg(f->daemon != NULL, "fake_paging: cannot start libmicrohttpd on 127.0.0.1");
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(f->daemon, MHD_DAEMON_INFO_BIND_PORT);
     ck_assert_msg(info && info->port, "fake_paging: no port");

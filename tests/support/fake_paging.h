@@ -69,9 +69,9 @@ struct fake_request {
 /* A forced answer. status 0 means "answer normally" (useful after a hang). */
 struct fake_response {
     int status;
-    const char *body;         /* NULL: the vendor's usual body for status */
-    const char *retry_after;  /* Retry-After header value, or NULL */
-    long hang_ms;             /* wait this long before answering (capped at 30 s) */
+    const char *body;        /* NULL: the vendor's usual body for status */
+    const char *retry_after; /* Retry-After header value, or NULL */
+    long hang_ms;            /* wait this long before answering (capped at 30 s) */
 };
 
 struct fake_paging;

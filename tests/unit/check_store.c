@@ -537,8 +537,9 @@ END_TEST
 START_TEST(test_disk_full_fails_cleanly)
 {
     struct fx f;
-    /* Room for the schema and a handful of pages: each alert below needs about one. */
-    fx_open(&f, &(struct rr_store_options){.max_page_count = 16});
+    /* Room for the schema (21 pages at version 3) and a handful more: each alert below needs
+     * about one. */
+    fx_open(&f, &(struct rr_store_options){.max_page_count = 32});
     char big[3000];
     memset(big, 'x', sizeof big - 1);
     big[sizeof big - 1] = '\0';
