@@ -311,8 +311,9 @@ static enum rr_err record_one(struct rr_dispatch *d, const struct rr_snapshot *s
     return err;
 }
 
-/* Records finished attempts in one transaction; metrics after it commits. */
-static void record_done(struct rr_dispatch *d, struct work *done)
+/* Records finished attempts in one transaction; metrics after it commits. False when the
+ * transaction failed (nothing recorded): the caller keeps the list and tries again. */
+static bool record_done(struct rr_dispatch *d, struct work *done)
 {
     struct rr_snapshot *snap = rr_live_acquire(d->o.live);
     struct rr_diag diag = {{0}};
@@ -330,10 +331,9 @@ static void record_done(struct rr_dispatch *d, struct work *done)
     else
         rr_store_rollback(d->store);
     if (err) {
-        /* The rows stay `sending`; the next start puts them back to pending. */
         char q[600];
-        RR_ERROR("cannot record delivery attempts", "pages=%zu detail=%s", n,
-                 rr_log_q(q, sizeof q, diag.msg));
+        RR_WARN("cannot record delivery attempts, will retry", "pages=%zu detail=%s", n,
+                rr_log_q(q, sizeof q, diag.msg));
     }
     for (size_t k = 0; !err && k < i; k++) {
         if (recs[k].result) {
@@ -344,6 +344,7 @@ static void record_done(struct rr_dispatch *d, struct work *done)
     }
     free(recs);
     rr_live_release(d->o.live, snap);
+    return err == RR_OK;
 }
 
 /* ==== The dispatcher loop ==== */
@@ -429,6 +430,7 @@ static void wait_for_work(struct rr_dispatch *d, bool senders_busy)
 static void *dispatcher_main(void *arg)
 {
     struct rr_dispatch *d = arg;
+    int failed_records_while_stopping = 0;
     for (;;) {
         pthread_mutex_lock(&d->lock);
         struct work *done = d->done;
@@ -448,8 +450,31 @@ static void *dispatcher_main(void *arg)
             done = w;
             finished++;
         }
-        if (done)
-            record_done(d, done);
+        if (done && !record_done(d, done)) {
+            if (stopping && ++failed_records_while_stopping > 20) {
+                /* The database stays unwritable at shutdown: give up; these rows stay
+                 * `sending`, and the next start puts them back to pending. */
+                while (done) {
+                    struct work *next = done->next;
+                    work_free(done);
+                    done = next;
+                }
+                break;
+            }
+            /* The database refused (locked, full): keep the attempts and record them on the
+             * next round; the rows stay `sending` meanwhile, so nobody sends them twice. */
+            pthread_mutex_lock(&d->lock);
+            struct work *tail = done;
+            while (tail->next)
+                tail = tail->next;
+            tail->next = d->done;
+            d->done = done;
+            d->in_flight += claimed;
+            pthread_mutex_unlock(&d->lock);
+            struct timespec pause = {0, 100 * 1000000};
+            nanosleep(&pause, NULL);
+            continue;
+        }
         pthread_mutex_lock(&d->lock);
         d->in_flight = d->in_flight + claimed - finished;
         bool idle = d->in_flight == 0;
@@ -536,6 +561,14 @@ void rr_dispatch_stop(struct rr_dispatch *d)
     for (unsigned i = 0; i < d->n_senders; i++)
         pthread_join(d->senders[i], NULL);
     free(d->senders);
+    /* Only when the dispatcher gave up on an unwritable database is anything left here; those
+     * rows are still `sending` in the database and resume at the next start. */
+    for (struct work *lists[2] = {d->todo, d->done}, **l = lists; l < lists + 2; l++) {
+        for (struct work *w = *l, *next; w; w = next) {
+            next = w->next;
+            work_free(w);
+        }
+    }
     rr_store_close(d->store);
     pthread_cond_destroy(&d->wake_dispatcher);
     pthread_cond_destroy(&d->wake_senders);

@@ -308,7 +308,7 @@ static void excerpt(const struct rr_notifier *n, const char *url, char *out, siz
     if (n->resp.len == 0)
         return;
     struct rr_buf text;
-    rr_buf_init(&text, RR_NOTIFY_MAX_RESPONSE * 2);
+    rr_buf_init(&text, (size_t)RR_NOTIFY_MAX_RESPONSE * 2);
     enum rr_err err = RR_OK;
     json_error_t jerr;
     json_t *j = json_loadb(n->resp.data, n->resp.len, 0, &jerr);
@@ -339,7 +339,7 @@ static void excerpt(const struct rr_notifier *n, const char *url, char *out, siz
     while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
         len--;
     for (size_t i = 0; i < len; i++)
-        out[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7F) ? ' ' : s[i];
+        out[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7F) ? (char)' ' : s[i];
     while (len > 0 && out[len - 1] == ' ')
         len--;
     out[len] = '\0';

@@ -152,9 +152,9 @@ static json_t *custom_details(const struct rr_page_content *p, enum detail_level
     if (notify_present(p->decision_json)) {
         json_error_t jerr;
         json_t *decision = json_loads(p->decision_json, 0, &jerr);
-        if (decision && json_is_object(decision))
+        if (json_is_object(decision)) {
             set(d, "decision", decision);
-        else {
+        } else {
             /* Not expected (classify writes it); the page still goes out with the raw text. */
             json_decref(decision);
             set(d, "decision_raw", jstr(p->decision_json, PD_SHRUNK_TEXT));

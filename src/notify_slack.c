@@ -182,7 +182,7 @@ static void tb_sub(struct tb *t, const char *s, size_t max)
 static void tb_link(struct tb *t, const char *url, const char *label, size_t label_max)
 {
     struct tb link;
-    tb_init(&link, NOTIFY_URL_MAX * 5 + label_max + 8, true, true);
+    tb_init(&link, (size_t)NOTIFY_URL_MAX * 5 + label_max + 8, true, true);
     tb_raw(&link, "<");
     tb_user(&link, url);
     tb_raw(&link, "|");
@@ -810,19 +810,10 @@ static void render_fallback(struct msg *m, struct tb *text, const struct rr_page
     tb_raw(&t, "* could not be delivered: ");
     tb_sub(&t, notify_present(p->failure) ? p->failure : "unknown failure", 1200);
     tb_raw(&t, "\n*Alert:* ");
-    tb_sub(&t, alertname_of(p), 200);
+    tb_sub(&t, alertname_of(p), 500);
     if (notify_present(p->summary)) {
         tb_raw(&t, " \xE2\x80\x94 ");
         tb_sub(&t, p->summary, 600);
-    }
-    if (notify_present(p->team) || notify_present(p->layer)) {
-        tb_raw(&t, "\n*Routed to:* ");
-        tb_sub(&t, notify_present(p->team) ? p->team : "?", 100);
-        if (notify_present(p->layer)) {
-            tb_raw(&t, " (");
-            tb_sub(&t, p->layer, 40);
-            tb_raw(&t, " layer)");
-        }
     }
     section_block(m, "failure", &t);
     tb_release(&t);

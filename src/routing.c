@@ -319,8 +319,11 @@ static enum rr_err parse_channel(struct loader *ld, const struct rr_yaml_node *t
             return err;
         given += i < n_sources;
         if (strstr(keys[i], "_env") && !is_identifier(v[i]))
-            return FAIL(ld, k, "team '%s': %s %s '%.100s' is not an environment variable name",
-                        t->name, channel, keys[i], v[i]);
+            /* The value is not echoed: a URL or key pasted here by mistake is a secret. */
+            return FAIL(ld, k,
+                        "team '%s': %s %s is not an environment variable name (want "
+                        "[A-Za-z_][A-Za-z0-9_]*; is a secret written here by mistake?)",
+                        t->name, channel, keys[i]);
     }
     if (given != 1)
         return FAIL(ld, n, "team '%s': %s needs exactly one of %s, %s%s%s", t->name, channel,

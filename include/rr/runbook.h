@@ -78,8 +78,9 @@ struct rr_runbooks;
  * @param[out] out  on RR_OK: owned index (possibly empty), free with rr_runbooks_free()
  * @param[out] diag optional; "runbooks/a.md:3:9: unknown key 'x' (allowed: ...)"
  * @return RR_OK; RR_ERR_IO when a directory or file cannot be read; RR_ERR_LIMIT over
- *         RR_RUNBOOK_MAX_FILES, RR_RUNBOOK_MAX_FILE_BYTES or RR_RUNBOOK_MAX_DEPTH; RR_ERR_CONFIG
- *         for every other load error (YAML syntax included).
+ *         RR_RUNBOOK_MAX_FILES, RR_RUNBOOK_MAX_FILE_BYTES or RR_RUNBOOK_MAX_DEPTH; RR_ERR_INVAL
+ *         for malformed input (no or unclosed front matter, YAML syntax, invalid UTF-8, a NUL
+ *         byte: exit 3); RR_ERR_CONFIG for every rule violation (exit 1 from `check`).
  */
 RR_NODISCARD enum rr_err rr_runbooks_load(const char *dir, struct rr_runbooks **out,
                                           struct rr_diag *diag);

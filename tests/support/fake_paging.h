@@ -18,13 +18,15 @@
  *   SLX-4  context image element: image_url and alt_text strings.
  *
  * The server is an in-process libmicrohttpd daemon on 127.0.0.1 (port chosen by the kernel)
- * serving both vendors by path: POST /slack/<anything> is a Slack webhook (PagerDuty-style
- * paths are rejected there), POST /pagerduty or /v2/enqueue is PagerDuty. It answers as the
- * vendor does — Slack: 200 "ok", or 400 "invalid_blocks: SL-30 …" (the vendor's code, then the
- * rule); PagerDuty: 202 {"status":"success",…,"dedup_key":…}, or 400 {"status":"invalid event",
- * "message":"Event object is invalid","errors":["PD-21 …"]} — and records every request. Tests
- * may script the answers: a queue of forced responses consumed in arrival order, or "fail the
- * first N". Every wait is bounded; a hang is interrupted by fake_paging_stop.
+ * serving both vendors by path: POST /slack/<anything> is a Slack webhook, POST /pagerduty
+ * (or /pagerduty/<anything>, or /v2/enqueue) is PagerDuty, anything else is 404; another
+ * method is 405 and a Content-Type other than application/json is 400 (SL-02/PD-02). It
+ * answers as the vendor does — Slack: 200 "ok", or 400 "invalid_blocks: SL-30 …" (the vendor's
+ * code, then the rule); PagerDuty: 202 {"status":"success",…,"dedup_key":…}, or 400
+ * {"status":"invalid event", "message":"Event object is invalid","errors":["PD-21 …"]} — and
+ * records every request. Tests may script the answers: a queue of forced responses consumed in
+ * arrival order, or "fail the first N". Every wait is bounded; a hang is interrupted by
+ * fake_paging_stop.
  *
  * Thread: the validators are pure. A struct fake_paging may be used from any thread; its
  * records are stable until fake_paging_stop or fake_paging_reset.
@@ -63,7 +65,7 @@ struct fake_request {
     int64_t arrived_ns; /* rr_clock_mono_ns() when its headers arrived */
     bool valid;         /* the validator's verdict (false for a bad method/path/type too) */
     char why[512];      /* the rule broken, "" when valid */
-    int status;         /* what the fake answered (0: the client went away first) */
+    int status;         /* the answer chosen (recorded before it is sent) */
 };
 
 /* A forced answer. status 0 means "answer normally" (useful after a hang). */

@@ -470,7 +470,8 @@ static const struct {
      false,
      {{"t.yml", "teams:\n  - name: a\n    layer: application\n    slack: { url_env: $SLACK }\n"}},
      RR_ERR_CONFIG,
-     "@/t.yml:4:23: team 'a': slack url_env '$SLACK' is not an environment variable name"},
+     "@/t.yml:4:23: team 'a': slack url_env is not an environment variable name (want "
+     "[A-Za-z_][A-Za-z0-9_]*; is a secret written here by mistake?)"},
     {"pagerduty without a key source",
      false,
      {{"t.yml", "teams:\n  - name: a\n    layer: application\n"
