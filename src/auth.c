@@ -36,21 +36,12 @@ char *rr_base64_encode(const unsigned char *in, size_t n, char *out, size_t cap)
 
 static enum rr_err read_small_file(const char *path, char **out, struct rr_diag *diag)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return rr_diag_set(diag, RR_ERR_IO, "cannot read credentials file '%s'", path);
     struct rr_buf b;
     rr_buf_init(&b, RR_AUTH_MAX_FILE_BYTES);
-    char chunk[4096];
-    size_t n;
-    enum rr_err err = RR_OK;
-    while (!err && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        err = rr_buf_append(&b, chunk, n);
-    fclose(f);
+    enum rr_err err = rr_buf_read_file(&b, path, diag);
     if (err) {
         rr_buf_release(&b);
-        return rr_diag_set(diag, RR_ERR_LIMIT, "credentials file '%s' is larger than %d bytes",
-                           path, RR_AUTH_MAX_FILE_BYTES);
+        return err;
     }
     *out = rr_buf_take(&b);
     return RR_OK;

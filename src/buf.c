@@ -1,6 +1,7 @@
 /* buf: aborting allocators and the capped byte buffer. */
 #include "rr/buf.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,38 @@ enum rr_err rr_buf_printf(struct rr_buf *b, const char *fmt, ...)
     va_start(ap, fmt);
     enum rr_err err = rr_buf_vprintf(b, fmt, ap);
     va_end(ap);
+    return err;
+}
+
+static enum rr_err file_error(struct rr_diag *diag, const char *path, const char *what, int e)
+{
+    char why[128] = "";
+    if (strerror_r(e, why, sizeof why) != 0)
+        (void)snprintf(why, sizeof why, "error %d", e);
+    return rr_diag_set(diag, RR_ERR_IO, "%s: %s: %s", path, what, why);
+}
+
+enum rr_err rr_buf_read_file(struct rr_buf *b, const char *path, struct rr_diag *diag)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return file_error(diag, path, "cannot open", errno);
+    size_t start = b->len;
+    enum rr_err err = RR_OK;
+    char chunk[16384];
+    size_t n;
+    while (!err && (n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (rr_buf_append(b, chunk, n) != RR_OK)
+            err = rr_diag_set(diag, RR_ERR_LIMIT, "%s: larger than %zu bytes", path, b->max);
+    }
+    if (!err && ferror(f))
+        err = file_error(diag, path, "cannot read", errno);
+    fclose(f);
+    if (err) { /* leave the buffer as it was */
+        b->len = start;
+        if (b->data)
+            b->data[start] = '\0';
+    }
     return err;
 }
 

@@ -67,16 +67,8 @@ static enum rr_err pairs_body(const char *const *pairs, int n, struct rr_buf *bo
 
 static enum rr_err read_payload(const char *path, struct rr_buf *body, struct rr_diag *diag)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return rr_diag_set(diag, RR_ERR_INVAL, "cannot read payload '%s'", path);
-    char chunk[65536];
-    size_t n;
-    enum rr_err err = RR_OK;
-    while (!err && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        err = rr_buf_append(body, chunk, n);
-    fclose(f);
-    return err ? rr_diag_set(diag, RR_ERR_LIMIT, "payload '%s' is too large", path) : RR_OK;
+    enum rr_err err = rr_buf_read_file(body, path, diag);
+    return err == RR_ERR_IO ? RR_ERR_INVAL : err; /* a payload we cannot read: usage, exit 2 */
 }
 
 /* ==== Correlation facts from --db ==== */

@@ -26,21 +26,12 @@
 
 static enum rr_err read_pem(const char *path, char **out, struct rr_diag *diag)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return rr_diag_set(diag, RR_ERR_IO, "cannot read '%s'", path);
     struct rr_buf b;
     rr_buf_init(&b, PEM_MAX_BYTES);
-    char chunk[4096];
-    size_t n;
-    enum rr_err err = RR_OK;
-    while (!err && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        err = rr_buf_append(&b, chunk, n);
-    fclose(f);
+    enum rr_err err = rr_buf_read_file(&b, path, diag);
     if (err) {
         rr_buf_release(&b);
-        return rr_diag_set(diag, RR_ERR_LIMIT, "'%s' is larger than %d bytes", path,
-                           PEM_MAX_BYTES);
+        return err;
     }
     *out = rr_buf_take(&b);
     return RR_OK;

@@ -204,6 +204,17 @@ enum rr_err rr_config_parse(enum rr_command cmd, int argc, char **argv, struct r
         cfg->owned[cfg->n_owned++] = url;
         cfg->external_url = url;
     }
+    if (!err && cfg->external_url) {
+        /* Links are built as external_url + "/runbooks/id": keep exactly one slash. */
+        size_t n = strlen(cfg->external_url);
+        if (n > 1 && cfg->external_url[n - 1] == '/') {
+            char *trimmed = rr_xstrndup(cfg->external_url, n - 1);
+            while (n > 2 && trimmed[n - 2] == '/')
+                trimmed[--n - 1] = '\0';
+            cfg->owned[cfg->n_owned++] = trimmed;
+            cfg->external_url = trimmed;
+        }
+    }
     if (!err && (cfg->tls_cert != NULL) != (cfg->tls_key != NULL))
         err = rr_diag_set(diag, RR_ERR_INVAL, "--tls-cert and --tls-key go together");
     if (!err)

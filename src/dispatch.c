@@ -286,7 +286,12 @@ static enum rr_err record_one(struct rr_dispatch *d, const struct rr_snapshot *s
                w->attempt < d->o.max_attempts && now - w->created_ms < d->o.max_age_ms) {
         outcome = "retry";
         state = "pending";
-        next = now + backoff_ms(d, w->attempt, w->result.retry_after_ms);
+        int64_t retry_after = w->result.retry_after_ms;
+        /* Slack's 429 without Retry-After: wait its documented default rather than hammer it
+         * (paging-apis.md RS-SL-2; a rate-limited hook can be disabled for good). */
+        if (retry_after < 0 && w->result.status == 429 && w->channel_kind == RR_NOTIFY_SLACK)
+            retry_after = RR_DISPATCH_SLACK_429_DEFAULT_MS;
+        next = now + backoff_ms(d, w->attempt, retry_after);
     } else {
         outcome = w->local_outcome ? "permanent"
                   : w->result.outcome == RR_DELIVERY_RETRY ? "retry" : "permanent";

@@ -186,27 +186,6 @@ static int cmp_path(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static enum rr_err read_file(const char *path, struct rr_buf *b, struct rr_diag *diag)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return io_error(diag, path, "cannot open");
-    enum rr_err err = RR_OK;
-    char chunk[16384];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (rr_buf_append(b, chunk, n) != RR_OK) {
-            err = rr_diag_set(diag, RR_ERR_LIMIT, "%s: larger than %d bytes", path,
-                              RR_RUNBOOK_MAX_FILE_BYTES);
-            goto out;
-        }
-    }
-    if (ferror(f))
-        err = io_error(diag, path, "cannot read");
-out:
-    fclose(f);
-    return err;
-}
 
 /* Valid UTF-8 without NUL bytes, so every string cut from it is a C string and every page and
  * payload built from it is valid. Columns count characters, as YAML positions do. */
@@ -433,7 +412,7 @@ static enum rr_err load_one(struct rr_runbooks *rbs, const char *path, struct rr
     unsigned body_line = 1;
     rr_buf_init(&b, (size_t)RR_RUNBOOK_MAX_FILE_BYTES);
     rb->path = keep(rbs, rr_xstrdup(path));
-    enum rr_err err = read_file(path, &b, diag);
+    enum rr_err err = rr_buf_read_file(&b, path, diag);
     if (err)
         goto out;
     const char *text = b.data ? b.data : "";

@@ -42,6 +42,14 @@ enum ob_stmt {
     " AND (?3 IS NULL OR e.status = ?3) AND e.created_at >= ?4"                                    \
     " AND (?5 < 0 OR (e.status = 'rerouted') = (?5 = 1)) AND (?6 = 0 OR e.id = ?6)"
 
+/* A resolve (row `o`) waits while its trigger on the same channel is still pending or being
+ * sent: sent first, it would reach PagerDuty before the alert it resolves (PagerDuty drops it)
+ * and the retried trigger would then open an incident nothing ever resolves. */
+#define RESOLVE_BEHIND_TRIGGER                                                                     \
+    "(o.kind = 'resolve' AND EXISTS (SELECT 1 FROM outbox t"                                       \
+    " WHERE t.escalation_id = o.escalation_id AND t.channel = o.channel AND t.kind = 'trigger'"    \
+    " AND t.state IN ('pending', 'sending')))"
+
 #define ROW_COLUMNS                                                                                \
     "id, coalesce(escalation_id, 0), coalesce(alert_id, 0), team, channel, kind, state, result,"   \
     " line, last_error, attempts, created_at, next_attempt_at, coalesce(sent_at, 0)"
@@ -70,8 +78,9 @@ static const char *const sql[OB_COUNT] = {
     [OB_RECOVER] = "UPDATE outbox SET state = 'pending', next_attempt_at = ?1"
                    " WHERE state = 'sending'",
     [OB_CLAIM] = "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id IN"
-                 " (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?1"
-                 "  ORDER BY next_attempt_at, id LIMIT ?2)"
+                 " (SELECT o.id FROM outbox o WHERE o.state = 'pending'"
+                 "  AND o.next_attempt_at <= ?1 AND NOT " RESOLVE_BEHIND_TRIGGER
+                 "  ORDER BY o.next_attempt_at, o.id LIMIT ?2)"
                  " RETURNING id, coalesce(escalation_id, 0), coalesce(alert_id, 0), team,"
                  " channel, kind, payload, line, attempts, created_at",
     [OB_RECORD_ROW] = "UPDATE outbox SET state = ?2, result = ?3, next_attempt_at = ?4,"
@@ -79,7 +88,8 @@ static const char *const sql[OB_COUNT] = {
                       " WHERE id = ?1",
     [OB_RECORD_DELIVERY] = "INSERT INTO deliveries (outbox_id, attempt, at, status, outcome,"
                            " detail, duration_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    [OB_NEXT_DUE] = "SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'",
+    [OB_NEXT_DUE] = "SELECT min(o.next_attempt_at) FROM outbox o WHERE o.state = 'pending'"
+                    " AND NOT " RESOLVE_BEHIND_TRIGGER,
     [OB_PENDING] = "SELECT count(*), coalesce(min(created_at), 0) FROM outbox"
                    " WHERE state IN ('pending', 'sending')",
     [OB_DIGEST_LINES] = "SELECT line FROM outbox WHERE digest_id = ?1 ORDER BY id",

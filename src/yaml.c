@@ -381,34 +381,11 @@ out:
 
 enum rr_err rr_yaml_load_file(const char *path, struct rr_yaml_doc **out, struct rr_diag *diag)
 {
-    enum rr_err err = RR_OK;
     struct rr_buf buf;
     rr_buf_init(&buf, RR_YAML_MAX_BYTES);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        char why[128];
-        if (strerror_r(errno, why, sizeof why) != 0)
-            (void)snprintf(why, sizeof why, "error %d", errno);
-        err = rr_diag_set(diag, RR_ERR_IO, "%s: cannot open: %s", path, why);
-        goto out;
-    }
-    char chunk[16384];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (rr_buf_append(&buf, chunk, n) != RR_OK) {
-            err = rr_diag_set(diag, RR_ERR_LIMIT, "%s: larger than %zu bytes", path,
-                              RR_YAML_MAX_BYTES);
-            goto out;
-        }
-    }
-    if (ferror(f)) {
-        err = rr_diag_set(diag, RR_ERR_IO, "%s: read error", path);
-        goto out;
-    }
-    err = rr_yaml_parse(path, buf.data ? buf.data : "", buf.len, out, diag);
-out:
-    if (f)
-        (void)fclose(f); /* read-only: nothing to lose */
+    enum rr_err err = rr_buf_read_file(&buf, path, diag);
+    if (!err)
+        err = rr_yaml_parse(path, buf.data ? buf.data : "", buf.len, out, diag);
     rr_buf_release(&buf);
     return err;
 }

@@ -41,6 +41,11 @@ RR_NODISCARD enum rr_err rr_buf_puts(struct rr_buf *b, const char *s);
 RR_NODISCARD enum rr_err rr_buf_printf(struct rr_buf *b, const char *fmt, ...) RR_PRINTF(2, 3);
 RR_NODISCARD enum rr_err rr_buf_vprintf(struct rr_buf *b, const char *fmt, va_list ap)
     RR_PRINTF(2, 0);
+/* Appends the whole file at path. Errors name the file: RR_ERR_IO "path: cannot open: <why>"
+ * or "path: cannot read: <why>", RR_ERR_LIMIT "path: larger than <max> bytes" (nothing
+ * appended in any failure). */
+RR_NODISCARD enum rr_err rr_buf_read_file(struct rr_buf *b, const char *path,
+                                          struct rr_diag *diag);
 /* Hands the data to the caller (owned, free()) and leaves the buffer empty. Never NULL. */
 char *rr_buf_take(struct rr_buf *b);
 

@@ -26,6 +26,7 @@
 #define RR_DISPATCH_BACKOFF_MS   1000   /* first retry delay, doubled per attempt */
 #define RR_DISPATCH_BACKOFF_MAX  300000 /* longest delay between attempts */
 #define RR_DISPATCH_SENDERS      8      /* pages in flight at once */
+#define RR_DISPATCH_SLACK_429_DEFAULT_MS 30000 /* Slack 429 without Retry-After */
 
 struct rr_live;
 struct rr_dispatch;

@@ -343,7 +343,11 @@ static void stop_all(void)
     env.am_pid = 0;
     int st = stop_process(env.rr_pid);
     env.rr_pid = 0;
-    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "receiver exit status %d", st);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        char *log = slurp(env.rr_log);
+        ck_abort_msg("receiver wait status %d after SIGTERM:\n%s", st, tail(log));
+        free(log);
+    }
     rr_test_rmtree(env.dir);
     free(env.dir);
     env.dir = NULL;

@@ -191,6 +191,16 @@ static void receiver_start(void)
     ck_assert_msg(code == 200, "receiver /-/ready: %ld", code);
 }
 
+/* Fails with the end of the receiver's log unless ok. */
+static void assert_receiver(bool ok, const char *what, int status)
+{
+    if (ok)
+        return;
+    char *log = slurp(rcv.log);
+    ck_abort_msg("%s (wait status %d):\n%s", what, status, tail(log));
+    free(log);
+}
+
 static void setup_dir(void)
 {
     memset(&rcv, 0, sizeof rcv);
@@ -569,13 +579,13 @@ START_TEST(test_sigkill_loses_no_acknowledged_alert)
         struct run *run = rr_xcalloc(1, sizeof *run);
         run_start(run, name, false);
         sleep_ms(POST_BEFORE_KILL);
-        ck_assert_msg(alive(rcv.pid, NULL), "receiver died by itself during ingest");
+        int st = 0;
+        assert_receiver(alive(rcv.pid, &st), "receiver died by itself during ingest", st);
         kill(rcv.pid, SIGKILL);
         atomic_store(&run->signal_ms, mono_ms());
-        int st = 0;
         waitpid(rcv.pid, &st, 0);
         rcv.pid = 0;
-        ck_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+        assert_receiver(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "not ended by our SIGKILL", st);
         sleep_ms(100);
         struct totals t = run_join(run);
         ck_assert_msg(t.acked > 0, "cycle %d: no request was answered 200 before the kill", cycle);
@@ -604,7 +614,7 @@ START_TEST(test_sigkill_loses_no_acknowledged_alert)
     }
     int st = stop_process(rcv.pid);
     rcv.pid = 0;
-    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "receiver exit status %d", st);
+    assert_receiver(WIFEXITED(st) && WEXITSTATUS(st) == 0, "receiver failed to stop cleanly", st);
     assert_integrity_ok();
     teardown_dir();
 }
@@ -630,11 +640,11 @@ START_TEST(test_sigterm_drains_in_flight_and_exits_0)
     while (atomic_load(&ready) < SLOW_SENDERS && mono_ms() < bound)
         sleep_ms(5);
     sleep_ms(700); /* the receiver has read their headers; the fast posters are busy */
-    ck_assert_msg(alive(rcv.pid, NULL), "receiver died by itself during ingest");
+    int st = 0;
+    assert_receiver(alive(rcv.pid, &st), "receiver died by itself during ingest", st);
     int64_t t0 = mono_ms();
     atomic_store(&run->signal_ms, t0);
     kill(rcv.pid, SIGTERM);
-    int st = 0;
     bool exited = false;
     while (mono_ms() - t0 < SIGTERM_BOUND_MS) {
         if (!alive(rcv.pid, &st)) {
@@ -684,7 +694,7 @@ START_TEST(test_sigterm_drains_in_flight_and_exits_0)
     free(run);
     st = stop_process(rcv.pid);
     rcv.pid = 0;
-    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "receiver exit status %d", st);
+    assert_receiver(WIFEXITED(st) && WEXITSTATUS(st) == 0, "receiver failed to stop cleanly", st);
     teardown_dir();
 }
 END_TEST

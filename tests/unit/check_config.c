@@ -95,8 +95,15 @@ START_TEST(test_tls_makes_external_url_https_and_args_are_kept)
     ck_assert_int_eq(
         parse(RR_CMD_SERVE, &cfg, &d, "--tls-cert", "c", "--tls-key", "k", "extra", NULL), RR_OK);
     ck_assert_str_eq(cfg.external_url, "https://127.0.0.1:9095");
+
     ck_assert_int_eq(cfg.n_args, 1);
     ck_assert_str_eq(cfg.args[0], "extra");
+    rr_config_release(&cfg);
+    /* Links append "/runbooks/id": a trailing slash is dropped, so there is never "//". */
+    ck_assert_int_eq(parse(RR_CMD_SERVE, &cfg, &d, "--external-url", "https://rr.example/x//",
+                           NULL),
+                     RR_OK);
+    ck_assert_str_eq(cfg.external_url, "https://rr.example/x");
     rr_config_release(&cfg);
 }
 END_TEST
