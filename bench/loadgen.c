@@ -15,8 +15,12 @@
  * prints one line: loadgen: rate=.. sent=.. ok=.. errors=.. p50_ms=.. p99_ms=.. ...
  * exit 0 when it ran (errors are reported, not fatal), 2 on bad usage, 1 on setup failure.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,10 +32,6 @@
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 
 #define MAX_CONNS 256
 #define OUT_CAP   2048
@@ -157,19 +157,19 @@ static void send_request(struct conn *c, int64_t i)
     char body[1024];
     char fp[17];
     snprintf(fp, sizeof fp, "%02x%014" PRIx64, o.run & 0xffu, (uint64_t)i);
-    int blen = snprintf(
-        body, sizeof body,
-        "{\"receiver\":\"bench\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\","
-        "\"labels\":{\"alertname\":\"BenchLatency\",\"bench_id\":\"%u-%" PRId64 "\","
-        "\"severity\":\"warning\",\"team\":\"payments\",\"temporal_namespace\":"
-        "\"payments-prod\"},\"annotations\":{\"summary\":\"latency probe %" PRId64 "\"},"
-        "\"startsAt\":\"2026-01-01T00:00:00Z\",\"endsAt\":\"0001-01-01T00:00:00Z\","
-        "\"generatorURL\":\"http://prometheus.bench:9090/graph\",\"fingerprint\":\"%s\"}],"
-        "\"groupLabels\":{\"alertname\":\"BenchLatency\"},\"commonLabels\":{},"
-        "\"commonAnnotations\":{},\"externalURL\":\"http://alertmanager.bench:9093\","
-        "\"version\":\"4\",\"groupKey\":\"{}:{alertname=\\\"BenchLatency\\\"}\","
-        "\"truncatedAlerts\":0}\n",
-        o.run, i, i, fp);
+    int blen =
+        snprintf(body, sizeof body,
+                 "{\"receiver\":\"bench\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\","
+                 "\"labels\":{\"alertname\":\"BenchLatency\",\"bench_id\":\"%u-%" PRId64 "\","
+                 "\"severity\":\"warning\",\"team\":\"payments\",\"temporal_namespace\":"
+                 "\"payments-prod\"},\"annotations\":{\"summary\":\"latency probe %" PRId64 "\"},"
+                 "\"startsAt\":\"2026-01-01T00:00:00Z\",\"endsAt\":\"0001-01-01T00:00:00Z\","
+                 "\"generatorURL\":\"http://prometheus.bench:9090/graph\",\"fingerprint\":\"%s\"}],"
+                 "\"groupLabels\":{\"alertname\":\"BenchLatency\"},\"commonLabels\":{},"
+                 "\"commonAnnotations\":{},\"externalURL\":\"http://alertmanager.bench:9093\","
+                 "\"version\":\"4\",\"groupKey\":\"{}:{alertname=\\\"BenchLatency\\\"}\","
+                 "\"truncatedAlerts\":0}\n",
+                 o.run, i, i, fp);
     int n = snprintf(c->out, sizeof c->out,
                      "POST %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUser-Agent: loadgen\r\n"
                      "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",

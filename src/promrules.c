@@ -5,7 +5,6 @@
  */
 #include "rr/promrules.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "rr/buf.h"
+#include "rr/dir.h"
 #include "rr/yaml.h"
 
 struct rr_promrules {
@@ -40,28 +40,6 @@ static const char *const rule_keys[] = {"record",          "alert",  "expr",    
 
 /* ==== Finding the files ==== */
 
-struct paths {
-    char **v; /* owned, each owned */
-    size_t n;
-};
-
-static char *join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir);
-    bool slash = n && dir[n - 1] == '/';
-    size_t size = n + strlen(name) + 2;
-    char *p = rr_xmalloc(size);
-    (void)snprintf(p, size, "%s%s%s", dir, slash ? "" : "/", name);
-    return p;
-}
-
-static bool is_yaml_name(const char *name)
-{
-    size_t n = strlen(name);
-    return (n > 4 && strcmp(name + n - 4, ".yml") == 0) ||
-           (n > 5 && strcmp(name + n - 5, ".yaml") == 0);
-}
-
 static enum rr_err sys_error(struct rr_diag *diag, const char *path, const char *what)
 {
     char why[128];
@@ -71,66 +49,6 @@ static enum rr_err sys_error(struct rr_diag *diag, const char *path, const char 
     return rr_diag_set(diag, RR_ERR_IO, "%s: %s: %s", path, what, why);
 }
 
-/* Appends the paths (relative to the walk's root) of the YAML files under dir/rel. */
-static enum rr_err walk(const char *dir, const char *rel, unsigned depth, struct paths *out,
-                        size_t *total, struct rr_diag *diag)
-{
-    enum rr_err err = RR_OK;
-    char *path = rel ? join(dir, rel) : rr_xstrdup(dir);
-    DIR *d = opendir(path);
-    if (!d) {
-        err = sys_error(diag, path, "cannot open directory");
-        goto out;
-    }
-    for (;;) {
-        errno = 0;
-        /* readdir() is safe here: this DIR belongs to this call alone. */
-        struct dirent *e = readdir(d); // NOLINT(concurrency-mt-unsafe)
-        if (!e) {
-            if (errno)
-                err = sys_error(diag, path, "cannot read directory");
-            break;
-        }
-        if (e->d_name[0] == '.') /* ., .., and hidden files, as a shell glob skips them */
-            continue;
-        char *child = rel ? join(rel, e->d_name) : rr_xstrdup(e->d_name);
-        char *full = join(dir, child);
-        struct stat st;
-        if (stat(full, &st) != 0) {
-            err = sys_error(diag, full, "cannot stat");
-        } else if (S_ISDIR(st.st_mode)) {
-            if (depth + 1 > RR_PROMRULES_MAX_DEPTH)
-                err = rr_diag_set(diag, RR_ERR_LIMIT, "%s: directories nested deeper than %d", full,
-                                  RR_PROMRULES_MAX_DEPTH);
-            else
-                err = walk(dir, child, depth + 1, out, total, diag);
-        } else if (S_ISREG(st.st_mode) && is_yaml_name(e->d_name)) {
-            if (*total == RR_PROMRULES_MAX_FILES) {
-                err = rr_diag_set(diag, RR_ERR_LIMIT, "%s: more than %d rule files", dir,
-                                  RR_PROMRULES_MAX_FILES);
-            } else {
-                out->v = rr_xrealloc(out->v, (out->n + 1) * sizeof *out->v);
-                out->v[out->n++] = child;
-                ++*total;
-                child = NULL;
-            }
-        }
-        free(child);
-        free(full);
-        if (err)
-            break;
-    }
-out:
-    if (d)
-        (void)closedir(d); /* read-only: nothing to lose */
-    free(path);
-    return err;
-}
-
-static int cmp_paths(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b); /* strcmp compares bytes unsigned */
-}
 
 /* ==== Reading one file ==== */
 
@@ -417,18 +335,16 @@ static enum rr_err load_file(struct rr_promrules *set, const char *path, bool in
 static enum rr_err load_dir(struct rr_promrules *set, const char *dir, size_t *total,
                             struct rr_diag *diag)
 {
-    struct paths files = {NULL, 0};
-    enum rr_err err = walk(dir, NULL, 0, &files, total, diag);
-    if (!err && files.n)
-        qsort(files.v, files.n, sizeof *files.v, cmp_paths);
-    for (size_t i = 0; i < files.n && !err; i++) {
-        char *full = join(dir, files.v[i]);
-        err = load_file(set, full, true, diag);
-        free(full);
-    }
-    for (size_t i = 0; i < files.n; i++)
-        free(files.v[i]);
-    free(files.v);
+    static const char *const suffixes[] = {".yml", ".yaml", NULL};
+    /* The cap counts rule files across every --rules argument. */
+    struct rr_dir_walk w = {.suffixes = suffixes, .max_files = RR_PROMRULES_MAX_FILES - *total,
+                            .max_depth = RR_PROMRULES_MAX_DEPTH, .noun = "rule files"};
+    struct rr_dir_files files = {NULL, 0};
+    enum rr_err err = rr_dir_files(dir, &w, &files, diag);
+    *total += files.n;
+    for (size_t i = 0; i < files.n && !err; i++)
+        err = load_file(set, files.paths[i], true, diag);
+    rr_dir_files_release(&files);
     return err;
 }
 

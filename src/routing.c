@@ -11,7 +11,6 @@
  */
 #include "rr/routing.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 
 #include "rr/buf.h"
 #include "rr/clock.h"
+#include "rr/dir.h"
 #include "rr/matcher.h"
 #include "rr/yaml.h"
 
@@ -660,96 +660,11 @@ static enum rr_err parse_route(struct loader *ld, const struct rr_yaml_node *n, 
 
 /* ==== Files ==== */
 
-struct paths {
-    char **v; /* owned strings */
-    size_t n;
-};
-
-static char *join(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    bool slash = la > 0 && a[la - 1] != '/';
-    char *p = rr_xmalloc(la + slash + lb + 1);
-    memcpy(p, a, la);
-    if (slash)
-        p[la] = '/';
-    memcpy(p + la + slash, b, lb + 1);
-    return p;
-}
-
-static bool is_yaml_name(const char *name)
-{
-    size_t n = strlen(name);
-    return (n > 4 && strcmp(name + n - 4, ".yml") == 0) ||
-           (n > 5 && strcmp(name + n - 5, ".yaml") == 0);
-}
-
-static enum rr_err sys_error(struct rr_diag *diag, const char *path, const char *what)
-{
-    char why[128];
-    if (strerror_r(errno, why, sizeof why) != 0)
-        (void)snprintf(why, sizeof why, "error %d", errno);
-    return rr_diag_set(diag, RR_ERR_IO, "%s: %s: %s", path, what, why);
-}
-
-/* Appends the relative paths of the YAML files under dir/rel (rel NULL: dir itself). */
-static enum rr_err walk(const char *dir, const char *rel, unsigned depth, struct paths *out,
-                        struct rr_diag *diag)
-{
-    enum rr_err err = RR_OK;
-    char *path = rel ? join(dir, rel) : rr_xstrdup(dir);
-    DIR *d = opendir(path);
-    if (!d) {
-        err = sys_error(diag, path, "cannot open directory");
-        goto out;
-    }
-    for (;;) {
-        errno = 0;
-        struct dirent *e = readdir(d);
-        if (!e) {
-            if (errno)
-                err = sys_error(diag, path, "cannot read directory");
-            break;
-        }
-        if (e->d_name[0] == '.') /* ., .., and hidden files, as a shell glob skips them */
-            continue;
-        char *child = rel ? join(rel, e->d_name) : rr_xstrdup(e->d_name);
-        char *full = join(dir, child);
-        struct stat st;
-        if (stat(full, &st) != 0) {
-            err = sys_error(diag, full, "cannot stat");
-        } else if (S_ISDIR(st.st_mode)) {
-            if (depth + 1 > RR_ROUTING_MAX_DEPTH)
-                err = rr_diag_set(diag, RR_ERR_LIMIT, "%s: directories nested deeper than %d", full,
-                                  RR_ROUTING_MAX_DEPTH);
-            else
-                err = walk(dir, child, depth + 1, out, diag);
-        } else if (S_ISREG(st.st_mode) && is_yaml_name(e->d_name)) {
-            if (out->n == RR_ROUTING_MAX_FILES) {
-                err = rr_diag_set(diag, RR_ERR_LIMIT, "%s: more than %d YAML files", dir,
-                                  RR_ROUTING_MAX_FILES);
-            } else {
-                out->v = rr_xrealloc(out->v, (out->n + 1) * sizeof *out->v);
-                out->v[out->n++] = child;
-                child = NULL;
-            }
-        }
-        free(child);
-        free(full);
-        if (err)
-            break;
-    }
-out:
-    if (d)
-        (void)closedir(d); /* read-only: nothing to lose */
-    free(path);
-    return err;
-}
-
-static int cmp_paths(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b); /* strcmp compares bytes unsigned */
-}
+static const char *const yaml_suffixes[] = {".yml", ".yaml", NULL};
+static const struct rr_dir_walk routing_files = {.suffixes = yaml_suffixes,
+                                                 .max_files = RR_ROUTING_MAX_FILES,
+                                                 .max_depth = RR_ROUTING_MAX_DEPTH,
+                                                 .noun = "YAML files"};
 
 /* The key node of the pair holding key in map (a position for `settings:` even when null). */
 static const struct rr_yaml_node *key_node(const struct rr_yaml_node *map, const char *key)
@@ -797,7 +712,7 @@ static enum rr_err scan_file(struct loader *ld, const struct rr_yaml_node *root,
 enum rr_err rr_routing_load(const char *dir, struct rr_routing **out, struct rr_diag *diag)
 {
     enum rr_err err = RR_OK;
-    struct paths files = {NULL, 0};
+    struct rr_dir_files files = {NULL, 0};
     struct rr_yaml_doc **docs = NULL;
     const char **names = NULL;
     struct rr_routing *rt = rr_xcalloc(1, sizeof *rt);
@@ -805,15 +720,12 @@ enum rr_err rr_routing_load(const char *dir, struct rr_routing **out, struct rr_
     struct settings_src settings = {NULL, NULL, NULL};
     size_t n_teams = 0, n_routes = 0;
 
-    if ((err = walk(dir, NULL, 0, &files, diag)))
+    if ((err = rr_dir_files(dir, &routing_files, &files, diag)))
         goto out;
-    qsort(files.v, files.n, sizeof *files.v, cmp_paths);
     docs = rr_xcalloc(files.n, sizeof *docs);
     names = rr_xcalloc(files.n, sizeof *names);
     for (size_t i = 0; i < files.n; i++) {
-        char *full = join(dir, files.v[i]);
-        names[i] = rr__arena_strndup(&rt->arena, full, strlen(full));
-        free(full);
+        names[i] = rr__arena_strndup(&rt->arena, files.paths[i], strlen(files.paths[i]));
         if ((err = rr_yaml_load_file(names[i], &docs[i], diag)))
             goto out;
     }
@@ -862,12 +774,9 @@ enum rr_err rr_routing_load(const char *dir, struct rr_routing **out, struct rr_
     *out = rt;
     rt = NULL;
 out:
-    for (size_t i = 0; i < files.n; i++) {
-        free(files.v[i]);
-        if (docs)
-            rr_yaml_doc_free(docs[i]);
-    }
-    free(files.v);
+    for (size_t i = 0; docs && i < files.n; i++)
+        rr_yaml_doc_free(docs[i]);
+    rr_dir_files_release(&files);
     free(docs);
     free(names);
     free(ld.ns_claims);

@@ -7,7 +7,6 @@
  */
 #include "rr/runbook.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "rr/dir.h"
 #include "rr/matcher.h"
 #include "rr/yaml.h"
 
@@ -94,97 +94,11 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 
 /* ==== Reading files ==== */
 
-static enum rr_err io_error(struct rr_diag *diag, const char *path, const char *what)
-{
-    char why[128] = "";
-    int e = errno;
-    if (strerror_r(e, why, sizeof why) != 0)
-        (void)snprintf(why, sizeof why, "error %d", e);
-    return rr_diag_set(diag, RR_ERR_IO, "%s: %s: %s", path, what, why);
-}
-
-static char *join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir);
-    bool slash = n && dir[n - 1] == '/';
-    size_t size = n + strlen(name) + 2;
-    char *p = rr_xmalloc(size);
-    (void)snprintf(p, size, "%s%s%s", dir, slash ? "" : "/", name);
-    return p;
-}
-
-struct files {
-    const char *root; /* the directory loaded; borrowed */
-    char **paths;     /* owned, each owned */
-    size_t n, cap;
-    dev_t dev[RR_RUNBOOK_MAX_DEPTH + 1]; /* the directories being walked, to refuse loops */
-    ino_t ino[RR_RUNBOOK_MAX_DEPTH + 1];
-};
-
-/* Collects every *.md under dir (depth = directories above it), following symbolic links:
- * a ConfigMap mount is made of them. Names starting with '.' are skipped. */
-static enum rr_err walk(const char *dir, unsigned depth, struct files *f, struct rr_diag *diag)
-{
-    enum rr_err err = RR_OK;
-    DIR *d = opendir(dir);
-    if (!d)
-        return io_error(diag, dir, "cannot open directory");
-    struct stat st;
-    if (fstat(dirfd(d), &st) != 0) {
-        err = io_error(diag, dir, "cannot stat");
-        goto out;
-    }
-    for (unsigned i = 0; i < depth; i++) {
-        if (f->dev[i] == st.st_dev && f->ino[i] == st.st_ino) {
-            err = rr_diag_set(diag, RR_ERR_CONFIG, "%s: directory loop (a link to a parent)", dir);
-            goto out;
-        }
-    }
-    f->dev[depth] = st.st_dev;
-    f->ino[depth] = st.st_ino;
-    struct dirent *e;
-    /* readdir() is safe here: this DIR belongs to this call alone. */
-    while ((errno = 0, e = readdir(d)) != NULL) { // NOLINT(concurrency-mt-unsafe)
-        size_t len = strlen(e->d_name);
-        if (e->d_name[0] == '.')
-            continue;
-        char *path = join(dir, e->d_name);
-        if (stat(path, &st) != 0) {
-            err = io_error(diag, path, "cannot stat");
-        } else if (S_ISDIR(st.st_mode)) {
-            if (depth + 1 > RR_RUNBOOK_MAX_DEPTH)
-                err = rr_diag_set(diag, RR_ERR_LIMIT, "%s: directories nested deeper than %d", path,
-                                  RR_RUNBOOK_MAX_DEPTH);
-            else
-                err = walk(path, depth + 1, f, diag);
-        } else if (S_ISREG(st.st_mode) && len > 3 && strcmp(e->d_name + len - 3, ".md") == 0) {
-            if (f->n == RR_RUNBOOK_MAX_FILES) {
-                err = rr_diag_set(diag, RR_ERR_LIMIT, "%s: more than %d runbook files", f->root,
-                                  RR_RUNBOOK_MAX_FILES);
-            } else {
-                if (f->n == f->cap) {
-                    f->cap = f->cap ? f->cap * 2 : 32;
-                    f->paths = rr_xrealloc(f->paths, f->cap * sizeof *f->paths);
-                }
-                f->paths[f->n++] = path;
-                path = NULL;
-            }
-        }
-        free(path);
-        if (err)
-            goto out;
-    }
-    if (errno)
-        err = io_error(diag, dir, "cannot read directory");
-out:
-    closedir(d);
-    return err;
-}
-
-static int cmp_path(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+static const char *const md_suffixes[] = {".md", NULL};
+static const struct rr_dir_walk runbook_files = {.suffixes = md_suffixes,
+                                                 .max_files = RR_RUNBOOK_MAX_FILES,
+                                                 .max_depth = RR_RUNBOOK_MAX_DEPTH,
+                                                 .noun = "runbook files"};
 
 
 /* Valid UTF-8 without NUL bytes, so every string cut from it is a C string and every page and
@@ -552,14 +466,12 @@ static enum rr_err build_index(struct rr_runbooks *rbs, const struct id_pos *pos
 
 enum rr_err rr_runbooks_load(const char *dir, struct rr_runbooks **out, struct rr_diag *diag)
 {
-    struct files f = {dir, NULL, 0, 0, {0}, {0}};
+    struct rr_dir_files f = {NULL, 0};
     struct rr_runbooks *rbs = rr_xcalloc(1, sizeof *rbs);
     struct id_pos *pos = NULL;
-    enum rr_err err = walk(dir, 0, &f, diag);
+    enum rr_err err = rr_dir_files(dir, &runbook_files, &f, diag);
     if (err)
         goto out;
-    if (f.n) // qsort's pointer must not be NULL, even for no elements
-        qsort(f.paths, f.n, sizeof *f.paths, cmp_path);
     rbs->items = rr_xcalloc(f.n, sizeof *rbs->items);
     pos = rr_xcalloc(f.n, sizeof *pos);
     for (size_t i = 0; i < f.n; i++) {
@@ -572,9 +484,7 @@ enum rr_err rr_runbooks_load(const char *dir, struct rr_runbooks **out, struct r
     *out = rbs;
     rbs = NULL;
 out:
-    for (size_t i = 0; i < f.n; i++)
-        free(f.paths[i]);
-    free(f.paths);
+    rr_dir_files_release(&f);
     free(pos);
     rr_runbooks_free(rbs);
     return err;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1041,6 +1042,42 @@ START_TEST(test_hung_endpoint_retried_others_not_held)
 }
 END_TEST
 
+/* Stopping (SIGTERM) while a send hangs: the dispatcher lets that send finish, and waits for it
+ * asleep, not spinning through the database until the send's timeout. */
+START_TEST(test_stop_waits_for_hung_send_without_spinning)
+{
+    const long timeout_ms = 1500;
+    struct start_opts o = {.send_timeout_ms = timeout_ms};
+    start_with(&o);
+    struct fake_response hang = {.status = 0, .hang_ms = 3 * timeout_ms};
+    fake_paging_script(fx.slack, &hang);
+    struct al a = {"TemporalWorkflowFailed", "orders-prod", "warning", NULL, 0x851, false};
+    post(&a, 1);
+    wait_requests(fx.slack, 1, "Slack (hanging)");
+    rr_http_stop(fx.http);
+    rr_ingest_stop(fx.ingest);
+    struct rusage before, after;
+    ck_assert_int_eq(getrusage(RUSAGE_SELF, &before), 0);
+    int64_t t0 = rr_clock_mono_ns();
+    rr_dispatch_stop(fx.dispatch);
+    double waited = (double)(rr_clock_mono_ns() - t0) / 1e6;
+    ck_assert_int_eq(getrusage(RUSAGE_SELF, &after), 0);
+    double cpu = (double)(after.ru_utime.tv_sec - before.ru_utime.tv_sec) +
+                 (double)(after.ru_stime.tv_sec - before.ru_stime.tv_sec) +
+                 (double)(after.ru_utime.tv_usec - before.ru_utime.tv_usec) / 1e6 +
+                 (double)(after.ru_stime.tv_usec - before.ru_stime.tv_usec) / 1e6;
+    ck_assert_msg(waited >= 0.5 * (double)timeout_ms, "stop did not wait for the send: %.0f ms",
+                  waited);
+    ck_assert_msg(cpu < 0.25 * waited / 1000, "stop burnt %.2f s of CPU in %.2f s", cpu,
+                  waited / 1000);
+    fake_paging_stop(fx.slack);
+    fake_paging_stop(fx.pd);
+    rr_live_free(fx.live);
+    rr_test_rmtree(fx.dir);
+    free(fx.dir);
+}
+END_TEST
+
 /* ==== 9. Pages that are only logged ==== */
 
 static char *read_log(void)
@@ -1236,6 +1273,7 @@ static Suite *paging_suite(void)
     tcase_add_test(tc, test_storm_folds_slack_never_pagerduty);
     tcase_add_test(tc, test_platform_alert_fyi_to_affected_team);
     tcase_add_test(tc, test_hung_endpoint_retried_others_not_held);
+    tcase_add_test(tc, test_stop_waits_for_hung_send_without_spinning);
     tcase_add_test(tc, test_unconfigured_channel_is_logged);
     tcase_add_test(tc, test_dry_run_sends_nothing);
     tcase_add_test(tc, test_escalations_api_filters);
