@@ -213,13 +213,15 @@ static void correlate(const struct rr_settings *s, const struct rr_evidence_set 
 {
     const char *cluster = d->canon[RR_CANON_CLUSTER];
     const char *own_ns = d->canon[RR_CANON_NAMESPACE];
-    for (size_t i = 0; set && i < set->n; i++) {
-        const struct rr_fact *f = &set->facts[i];
-        if (f->base_layer == RR_LAYER_PLATFORM && same_cluster(cluster, f->cluster)) {
-            d->layer = RR_LAYER_PLATFORM;
-            evidence(d, "ambiguous, but platform alert %s is firing%s%s", f->alertname,
-                     f->cluster ? " in cluster " : "", f->cluster ? f->cluster : "");
-            return;
+    for (const struct rr_evidence_set *part = set; part; part = part->next) {
+        for (size_t i = 0; i < part->n; i++) {
+            const struct rr_fact *f = &part->facts[i];
+            if (f->base_layer == RR_LAYER_PLATFORM && same_cluster(cluster, f->cluster)) {
+                d->layer = RR_LAYER_PLATFORM;
+                evidence(d, "ambiguous, but platform alert %s is firing%s%s", f->alertname,
+                         f->cluster ? " in cluster " : "", f->cluster ? f->cluster : "");
+                return;
+            }
         }
     }
     /* Distinct namespaces on which this alertname fires in the same cluster, own included. */
@@ -227,16 +229,20 @@ static void correlate(const struct rr_settings *s, const struct rr_evidence_set 
     size_t n_seen = 0;
     if (own_ns)
         seen[n_seen++] = own_ns;
-    for (size_t i = 0; set && i < set->n && n_seen < 64; i++) {
-        const struct rr_fact *f = &set->facts[i];
-        if (!f->namespace || strcmp(f->alertname, d->alertname) != 0 ||
-            !same_cluster(cluster, f->cluster))
-            continue;
-        bool dup = false;
-        for (size_t k = 0; k < n_seen && !dup; k++)
-            dup = !strcmp(seen[k], f->namespace);
-        if (!dup)
-            seen[n_seen++] = f->namespace;
+    /* Stops as soon as the count decides: a request of many alerts stays linear. */
+    for (const struct rr_evidence_set *part = set;
+         part && n_seen < s->platform_namespaces && n_seen < 64; part = part->next) {
+        for (size_t i = 0; i < part->n && n_seen < s->platform_namespaces && n_seen < 64; i++) {
+            const struct rr_fact *f = &part->facts[i];
+            if (!f->namespace || strcmp(f->alertname, d->alertname) != 0 ||
+                !same_cluster(cluster, f->cluster))
+                continue;
+            bool dup = false;
+            for (size_t k = 0; k < n_seen && !dup; k++)
+                dup = !strcmp(seen[k], f->namespace);
+            if (!dup)
+                seen[n_seen++] = f->namespace;
+        }
     }
     if (n_seen >= s->platform_namespaces) {
         d->layer = RR_LAYER_PLATFORM;
@@ -367,45 +373,58 @@ void rr_classify(const struct rr_routing *routing, const struct rr_runbooks *run
     rr_classify_finish(routing, runbooks, labels, set, d);
 }
 
+static bool same_text(const char *a, const char *b)
+{
+    return a == b || (a && b && !strcmp(a, b));
+}
+
 enum rr_err rr_classify_request(const struct rr_routing *routing,
                                 const struct rr_runbooks *runbooks,
                                 const struct rr_webhook *webhook, rr_stored_facts_fn stored,
                                 void *stored_ctx, rr_decision_fn each, void *each_ctx)
 {
     size_t n = webhook->n_alerts;
-    struct rr_fact *own = rr_xcalloc(n, sizeof *own); /* this request's firing alerts */
-    const char **ambiguous = rr_xcalloc(n, sizeof *ambiguous);
-    size_t n_own = 0, n_ambiguous = 0;
+    struct rr_fact *own = rr_xcalloc(n ? n : 1, sizeof *own); /* this request's firing alerts */
+    size_t n_own = 0;
     struct rr_decision *d = rr_xmalloc(sizeof *d);
     for (size_t i = 0; i < n; i++) {
         const struct rr_alert *a = &webhook->alerts[i];
+        if (a->status != RR_ALERT_FIRING)
+            continue;
         rr_classify_base(routing, &a->labels, d);
-        if (d->base_layer == RR_LAYER_AMBIGUOUS)
-            ambiguous[n_ambiguous++] = d->alertname;
-        if (a->status == RR_ALERT_FIRING)
-            own[n_own++] = (struct rr_fact){.alertname = d->alertname,
-                                            .namespace = d->canon[RR_CANON_NAMESPACE],
-                                            .cluster = d->canon[RR_CANON_CLUSTER],
-                                            .base_layer = d->base_layer};
+        own[n_own++] = (struct rr_fact){.alertname = d->alertname,
+                                        .namespace = d->canon[RR_CANON_NAMESPACE],
+                                        .cluster = d->canon[RR_CANON_CLUSTER],
+                                        .base_layer = d->base_layer};
     }
-    const struct rr_evidence_set *from_store =
-        n_ambiguous && stored ? stored(stored_ctx, ambiguous, n_ambiguous) : NULL;
-    size_t n_stored = from_store ? from_store->n : 0;
-    struct rr_fact *facts = rr_xcalloc(n_stored + n_own, sizeof *facts);
-    if (n_stored)
-        memcpy(facts, from_store->facts, n_stored * sizeof *facts);
-    if (n_own)
-        memcpy(facts + n_stored, own, n_own * sizeof *facts);
-    struct rr_evidence_set set = {.facts = facts, .n = n_stored + n_own};
+    struct rr_evidence_set own_set = {.facts = own, .n = n_own};
+    struct rr_evidence_set with_stored = {.next = &own_set};
+    const char *asked_name = NULL, *asked_cluster = NULL; /* the last stored question */
+    bool asked = false;
+    unsigned max_ns = rr_routing_settings(routing)->platform_namespaces;
     enum rr_err err = RR_OK;
     for (size_t i = 0; i < n && !err; i++) {
-        /* Step 1-2 again rather than keeping n decisions: cheap, and memory stays flat. */
-        rr_classify(routing, runbooks, &webhook->alerts[i].labels, &set, d);
+        const struct rr_labelset *labels = &webhook->alerts[i].labels;
+        rr_classify_base(routing, labels, d);
+        const struct rr_evidence_set *set = &own_set;
+        if (d->base_layer == RR_LAYER_AMBIGUOUS && stored) {
+            const char *cluster = d->canon[RR_CANON_CLUSTER];
+            if (!asked || !same_text(asked_name, d->alertname) ||
+                !same_text(asked_cluster, cluster)) {
+                const struct rr_evidence_set *got =
+                    stored(stored_ctx, d->alertname, cluster, max_ns);
+                with_stored.facts = got ? got->facts : NULL;
+                with_stored.n = got ? got->n : 0;
+                asked = true;
+                asked_name = d->alertname;
+                asked_cluster = cluster;
+            }
+            set = &with_stored;
+        }
+        rr_classify_finish(routing, runbooks, labels, set, d);
         err = each(each_ctx, i, d);
     }
     free(d);
-    free(facts);
-    free(ambiguous);
     free(own);
     return err;
 }

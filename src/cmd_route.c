@@ -105,11 +105,16 @@ static enum rr_err add_fact(void *ctx, const char *alertname, const char *ns, co
     return RR_OK;
 }
 
-static const struct rr_evidence_set *db_stored_facts(void *ctx, const char *const *names, size_t n)
+static const struct rr_evidence_set *db_stored_facts(void *ctx, const char *alertname,
+                                                     const char *cluster, unsigned max_namespaces)
 {
     struct db_facts *f = ctx;
     struct rr_diag diag = {{0}};
-    if (rr_store_firing_facts(f->store, f->since_ms, names, n, add_fact, f, &diag))
+    for (size_t i = 0; i < f->n_strings; i++) /* the previous question's answer is done with */
+        free(f->strings[i]);
+    f->n = f->n_strings = 0;
+    if (rr_store_firing_facts(f->store, f->since_ms, alertname, cluster, max_namespaces, add_fact,
+                              f, &diag))
         fprintf(stderr, "route: warning: cannot read correlation facts: %s\n", diag.msg);
     f->set = (struct rr_evidence_set){.facts = f->items, .n = f->n};
     return &f->set;

@@ -43,7 +43,7 @@ static int cmp_receiver(const void *a, const void *b)
  * ambiguous alert platform, which is what happens at run time when the cluster is the cause. */
 static const struct rr_fact platform_fact = {.alertname = "(a platform-layer alert)",
                                              .base_layer = RR_LAYER_PLATFORM};
-static const struct rr_evidence_set platform_set = {&platform_fact, 1};
+static const struct rr_evidence_set platform_set = {&platform_fact, 1, NULL};
 
 static void find_receivers(const struct rr_routing *routing, const struct rr_runbooks *runbooks,
                            const struct rr_labelset *labels, const struct rr_decision *d,

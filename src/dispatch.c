@@ -417,7 +417,11 @@ static void wait_for_work(struct rr_dispatch *d, bool senders_busy)
     if (wait_ms > CLAIM_IDLE_WAIT_MS)
         wait_ms = CLAIM_IDLE_WAIT_MS;
     pthread_mutex_lock(&d->lock);
-    if (wait_ms > 0 && (senders_busy || !d->kicked) && !d->done && !d->stopping) {
+    /* Stopping: nothing is claimed any more, so only a finished send is worth waking for (a
+     * hung one may take the whole send timeout: sleep through it, do not spin). */
+    if (d->stopping)
+        wait_ms = d->in_flight ? CLAIM_IDLE_WAIT_MS : 0;
+    if (wait_ms > 0 && (d->stopping || senders_busy || !d->kicked) && !d->done) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         ts.tv_sec += wait_ms / 1000;

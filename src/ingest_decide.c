@@ -49,24 +49,33 @@ static enum rr_err add_fact(void *ctx, const char *alertname, const char *ns, co
     return RR_OK;
 }
 
-static void facts_release(struct facts *f)
+static void facts_clear(struct facts *f)
 {
     for (size_t i = 0; i < f->n; i++) {
         free((char *)(uintptr_t)f->items[i].alertname);
         free((char *)(uintptr_t)f->items[i].namespace);
         free((char *)(uintptr_t)f->items[i].cluster);
     }
+    f->n = 0;
+}
+
+static void facts_release(struct facts *f)
+{
+    facts_clear(f);
     free(f->items);
 }
 
-static const struct rr_evidence_set *stored_facts(void *arg, const char *const *alertnames,
-                                                  size_t n)
+/* Asked once per distinct (alertname, cluster) of a request: a handful of rows at most. */
+static const struct rr_evidence_set *stored_facts(void *arg, const char *alertname,
+                                                  const char *cluster, unsigned max_namespaces)
 {
     struct job_ctx *c = arg;
     const struct rr_settings *s = rr_routing_settings(c->snap->routing);
     int64_t since = c->job->received_ms - s->correlation_window_ms;
-    c->facts_err = rr_store_firing_facts(c->store, since, alertnames, n, add_fact, &c->facts,
-                                         &c->job->diag);
+    facts_clear(&c->facts);
+    if (!c->facts_err)
+        c->facts_err = rr_store_firing_facts(c->store, since, alertname, cluster, max_namespaces,
+                                             add_fact, &c->facts, &c->job->diag);
     c->facts.set = (struct rr_evidence_set){.facts = c->facts.items, .n = c->facts.n};
     return &c->facts.set;
 }

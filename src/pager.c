@@ -131,7 +131,7 @@ static enum rr_err enqueue_slack(struct rr_store *store, const struct rr_snapsho
     const struct rr_settings *s = rr_routing_settings(snap->routing);
     int64_t count = 0, oldest = 0;
     enum rr_err err = rr_outbox_storm_count(store, row->team, row->created_ms - s->storm_window_ms,
-                                            &count, &oldest, diag);
+                                            s->storm_max_pages, &count, &oldest, diag);
     if (!err && count >= (int64_t)s->storm_max_pages) {
         int64_t digest = 0;
         err = rr_outbox_open_digest(store, row->team, &digest, diag);

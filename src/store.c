@@ -115,6 +115,19 @@ static const char *const migrations[] = {
     "  duration_ms INTEGER NOT NULL"
     ");"
     "CREATE INDEX deliveries_outbox ON deliveries (outbox_id);",
+    /* 4: the questions ingest asks on every alert must stay cheap in a storm. The storm
+     * window and the open digest get partial indexes holding only the rows they count, and
+     * correlation's two questions (a platform alert firing in this cluster? this alert on
+     * which namespaces?) are answered from covering indexes. */
+    "DROP INDEX outbox_storm;"
+    "CREATE INDEX outbox_storm_window ON outbox (team, channel, created_at)"
+    "  WHERE kind IN ('trigger', 'fyi') AND state <> 'folded';"
+    "CREATE INDEX outbox_open_digest ON outbox (team) WHERE kind = 'digest' AND state = 'pending';"
+    "DROP INDEX alerts_firing_base;"
+    "DROP INDEX alerts_firing_name;"
+    "CREATE INDEX alerts_platform_firing ON alerts (base_layer, status, updated_at, cluster,"
+    "  alertname);"
+    "CREATE INDEX alerts_name_firing ON alerts (alertname, status, updated_at, cluster, namespace);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -174,14 +187,18 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_PROBE] = "INSERT INTO health (id, probed_at) VALUES (1, ?1)"
                  " ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at",
     [ST_QUERY_ONLY] = "PRAGMA query_only",
-    /* Correlation evidence: firing episodes seen since ?1. Only platform-layer ones and those
-     * of one alertname can change a decision, so only those are read (capped). */
-    [ST_FACTS_PLATFORM] = "SELECT alertname, namespace, cluster, base_layer FROM alerts"
+    /* Correlation (PRODUCT §5 step 3) for one ambiguous alert, from firing episodes seen since
+     * ?1 in its cluster ?2 (an episode or the alert without a cluster matches any): is one
+     * platform-layer? On which distinct namespaces does its alertname ?3 fire (enough of them
+     * to decide, ?4)? Both read covering indexes and stop early. */
+    [ST_FACTS_PLATFORM] = "SELECT alertname, cluster FROM alerts"
                           " WHERE base_layer = 'platform' AND status = 'firing'"
-                          " AND updated_at >= ?1 LIMIT 1000",
-    [ST_FACTS_NAME] = "SELECT alertname, namespace, cluster, base_layer FROM alerts"
-                      " WHERE alertname = ?2 AND status = 'firing' AND updated_at >= ?1"
-                      " AND base_layer IS NOT NULL LIMIT 1000",
+                          " AND updated_at >= ?1 AND (?2 IS NULL OR cluster IS NULL OR cluster = ?2)"
+                          " LIMIT 1",
+    [ST_FACTS_NAME] = "SELECT DISTINCT namespace FROM alerts"
+                      " WHERE alertname = ?3 AND status = 'firing' AND updated_at >= ?1"
+                      " AND namespace IS NOT NULL"
+                      " AND (?2 IS NULL OR cluster IS NULL OR cluster = ?2) LIMIT ?4",
 };
 
 /* WHERE fragments of rr_store_list_alerts; bit i of a filter mask selects list_where[i]. The
@@ -746,37 +763,36 @@ enum rr_err rr_store_probe(struct rr_store *store, int64_t now_ms, struct rr_dia
     return err;
 }
 
-static enum rr_err read_facts(struct rr_store *store, sqlite3_stmt *st, rr_fact_row_fn fn,
-                              void *ctx, struct rr_diag *diag)
+enum rr_err rr_store_firing_facts(struct rr_store *store, int64_t since_ms,
+                                  const char *alertname, const char *cluster,
+                                  unsigned max_namespaces, rr_fact_row_fn fn, void *ctx,
+                                  struct rr_diag *diag)
 {
     enum rr_err err = RR_OK;
     int rc;
+    sqlite3_stmt *st = store->stmt[ST_FACTS_PLATFORM];
+    sqlite3_bind_int64(st, 1, since_ms);
+    if (cluster)
+        sqlite3_bind_text(st, 2, cluster, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 2);
     while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        err = fn(ctx, column_text(st, 0), column_text(st, 1), column_text(st, 2),
-                 column_text(st, 3));
+        err = fn(ctx, column_text(st, 0), NULL, column_text(st, 1), "platform");
     if (!err && rc != SQLITE_DONE)
         err = fail(store, rc, "read correlation facts", diag);
     sqlite3_reset(st);
-    return err;
-}
-
-enum rr_err rr_store_firing_facts(struct rr_store *store, int64_t since_ms,
-                                  const char *const *alertnames, size_t n, rr_fact_row_fn fn,
-                                  void *ctx, struct rr_diag *diag)
-{
-    sqlite3_stmt *st = store->stmt[ST_FACTS_PLATFORM];
+    st = store->stmt[ST_FACTS_NAME];
     sqlite3_bind_int64(st, 1, since_ms);
-    enum rr_err err = read_facts(store, st, fn, ctx, diag);
-    for (size_t i = 0; i < n && !err; i++) {
-        bool seen = false; /* a request often repeats one alertname: query it once */
-        for (size_t k = 0; k < i && !seen; k++)
-            seen = strcmp(alertnames[k], alertnames[i]) == 0;
-        if (seen)
-            continue;
-        st = store->stmt[ST_FACTS_NAME];
-        sqlite3_bind_int64(st, 1, since_ms);
-        sqlite3_bind_text(st, 2, alertnames[i], -1, SQLITE_STATIC);
-        err = read_facts(store, st, fn, ctx, diag);
-    }
+    if (cluster)
+        sqlite3_bind_text(st, 2, cluster, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 2);
+    sqlite3_bind_text(st, 3, alertname, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, (int)max_namespaces);
+    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        err = fn(ctx, alertname, column_text(st, 0), NULL, "ambiguous");
+    if (!err && rc != SQLITE_DONE)
+        err = fail(store, rc, "read correlation facts", diag);
+    sqlite3_reset(st);
     return err;
 }

@@ -61,11 +61,15 @@ static const char *const sql[OB_COUNT] = {
                    " line, state, created_at, next_attempt_at, digest_id)"
                    " VALUES (nullif(?1, 0), nullif(?2, 0), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
                    " nullif(?11, 0))",
-    [OB_STORM] = "SELECT count(*), coalesce(min(created_at), 0) FROM outbox"
-                 " WHERE team = ?1 AND channel = 'slack' AND created_at >= ?2"
-                 " AND kind IN ('trigger', 'fyi') AND state <> 'folded'",
-    [OB_OPEN_DIGEST] = "SELECT id FROM outbox WHERE team = ?1 AND channel = 'slack'"
-                       " AND kind = 'digest' AND state = 'pending' ORDER BY id DESC LIMIT 1",
+    /* At most ?3 rows of the partial index outbox_storm_window: a storm of 10 000 pages costs
+     * the same as one of 20. */
+    [OB_STORM] = "SELECT count(*), coalesce(min(created_at), 0) FROM"
+                 " (SELECT created_at FROM outbox"
+                 "  WHERE team = ?1 AND channel = 'slack' AND created_at >= ?2"
+                 "  AND kind IN ('trigger', 'fyi') AND state <> 'folded'"
+                 "  ORDER BY created_at LIMIT ?3)",
+    [OB_OPEN_DIGEST] = "SELECT id FROM outbox WHERE team = ?1 AND kind = 'digest'"
+                       " AND state = 'pending' ORDER BY id DESC LIMIT 1",
     [OB_OPEN_ESC] = "SELECT id FROM escalations WHERE alert_id = ?1 AND status = 'open'"
                     " ORDER BY id DESC LIMIT 1",
     [OB_TRIGGERS] = "SELECT team, channel, json_extract(payload, '$.routing_key'),"
@@ -206,7 +210,8 @@ enum rr_err rr_outbox_enqueue(struct rr_store *store, const struct rr_outbox_new
 }
 
 enum rr_err rr_outbox_storm_count(struct rr_store *store, const char *team, int64_t since_ms,
-                                  int64_t *count, int64_t *oldest_ms, struct rr_diag *diag)
+                                  int64_t cap, int64_t *count, int64_t *oldest_ms,
+                                  struct rr_diag *diag)
 {
     sqlite3_stmt *st = NULL;
     enum rr_err err = prepare(store, OB_STORM, &st, diag);
@@ -214,6 +219,7 @@ enum rr_err rr_outbox_storm_count(struct rr_store *store, const char *team, int6
         return err;
     bind_text(st, 1, team);
     sqlite3_bind_int64(st, 2, since_ms);
+    sqlite3_bind_int64(st, 3, cap);
     int64_t v[2];
     err = one_row(store, st, v, 2, "count recent pages", diag);
     if (!err) {

@@ -40,9 +40,11 @@ struct rr_fact {
     enum rr_layer base_layer; /* layer before step 3 (may be ambiguous) */
 };
 
+/* A set of facts, possibly chained to another (stored facts, then the request's own). */
 struct rr_evidence_set {
-    const struct rr_fact *facts; /* borrowed */
+    const struct rr_fact *facts;       /* borrowed */
     size_t n;
+    const struct rr_evidence_set *next; /* borrowed, or NULL */
 };
 
 struct rr_decision {
@@ -74,15 +76,16 @@ void rr_classify(const struct rr_routing *routing, const struct rr_runbooks *run
                  struct rr_decision *d);
 
 /*
- * Supplies the stored part of the evidence set: episodes still firing whose last receipt lies
- * within the correlation window. Called at most once per request, and only when one of its
- * alerts is ambiguous. It may leave out facts that cannot matter, but must include every
- * platform-layer fact and every fact whose alertname is one of `alertnames` (the request's
- * ambiguous ones). The set stays valid until rr_classify_request returns.
+ * Supplies the stored part of the evidence set for one ambiguous alert: among episodes still
+ * firing whose last receipt lies within the correlation window, in the alert's cluster (NULL:
+ * any), at least one platform-layer fact if there is one, and the alertname's facts on up to
+ * max_namespaces distinct namespaces. Facts that cannot change this alert's decision may be
+ * left out; that is what keeps it cheap. Called once per distinct (alertname, cluster) of a
+ * request; the set stays valid until the next call or until rr_classify_request returns.
  */
-typedef const struct rr_evidence_set *(*rr_stored_facts_fn)(void *ctx,
-                                                             const char *const *alertnames,
-                                                             size_t n);
+typedef const struct rr_evidence_set *(*rr_stored_facts_fn)(void *ctx, const char *alertname,
+                                                             const char *cluster,
+                                                             unsigned max_namespaces);
 /* Receives the decision for webhook->alerts[index]; a non-OK return stops and is returned. */
 typedef enum rr_err (*rr_decision_fn)(void *ctx, size_t index, const struct rr_decision *d);
 

@@ -54,10 +54,11 @@ struct rr_outbox_new {
 RR_NODISCARD enum rr_err rr_outbox_enqueue(struct rr_store *store, const struct rr_outbox_new *row,
                                            int64_t *id, struct rr_diag *diag);
 
-/* Slack pages (triggers and FYIs, folded ones excluded) queued for team since since_ms, and
- * the creation time of the oldest of them (0 when none). */
+/* Slack pages (triggers and FYIs, folded ones excluded) queued for team since since_ms,
+ * counted up to cap (the storm limit: more is never needed), and the creation time of the
+ * oldest of them (0 when none). Reads at most cap index entries. */
 RR_NODISCARD enum rr_err rr_outbox_storm_count(struct rr_store *store, const char *team,
-                                               int64_t since_ms, int64_t *count,
+                                               int64_t since_ms, int64_t cap, int64_t *count,
                                                int64_t *oldest_ms, struct rr_diag *diag);
 /* The still-pending digest of team, or 0. */
 RR_NODISCARD enum rr_err rr_outbox_open_digest(struct rr_store *store, const char *team,

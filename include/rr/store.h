@@ -152,14 +152,17 @@ typedef enum rr_err (*rr_fact_row_fn)(void *ctx, const char *alertname, const ch
                                       const char *cluster, const char *base_layer);
 
 /*
- * The stored part of PRODUCT §5 step 3's evidence set: episodes still firing whose last receipt
- * is at or after since_ms — every platform-layer one, and those of the given alertnames (the
- * only ones that can change an ambiguous decision). At most 1000 of each kind.
+ * The stored evidence PRODUCT §5 step 3 needs for one ambiguous alert, from episodes still
+ * firing whose last receipt is at or after since_ms, in the alert's cluster (NULL: any; an
+ * episode without a cluster counts for every cluster): at most one platform-layer episode
+ * (fn gets its alertname and cluster, base_layer "platform"), then up to max_namespaces
+ * distinct namespaces on which alertname fires (fn gets alertname and the namespace, base_layer
+ * "ambiguous" — its layer does not matter for this question). Bounded and index-only.
  */
 RR_NODISCARD enum rr_err rr_store_firing_facts(struct rr_store *store, int64_t since_ms,
-                                               const char *const *alertnames, size_t n,
-                                               rr_fact_row_fn fn, void *ctx,
-                                               struct rr_diag *diag);
+                                               const char *alertname, const char *cluster,
+                                               unsigned max_namespaces, rr_fact_row_fn fn,
+                                               void *ctx, struct rr_diag *diag);
 
 /* True when the connection can write: not opened read-only and not degraded to read-only
  * (a file SQLite could only open read-only, or PRAGMA query_only). */

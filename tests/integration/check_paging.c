@@ -63,6 +63,7 @@ struct start_opts {
     long send_timeout_ms; /* 0: 3000 */
     bool no_keys;         /* leave the PagerDuty routing keys unset */
     bool capture_log;     /* stderr (the log) to fx.log */
+    int max_attempts;     /* 0: the dispatcher's default */
 };
 
 /* ==== Set-up ==== */
@@ -169,6 +170,7 @@ static void start_with(const struct start_opts *o)
                                     .dry_run = o->dry_run,
                                     .backoff_ms = BACKOFF_MS,
                                     .backoff_max_ms = BACKOFF_MAX,
+                                    .max_attempts = o->max_attempts,
                                     .send_timeout_ms =
                                         o->send_timeout_ms ? o->send_timeout_ms : 3000};
     ck_assert_msg(rr_dispatch_start(&d, &fx.dispatch, &diag) == RR_OK, "%s", diag.msg);
@@ -413,8 +415,9 @@ static void wait_metric(const char *series, double want)
     }
 }
 
-/* Runs `runbook-router outbox ARGS --db DB`; its exit code, and its stdout+stderr into out. */
-static int outbox_cli(const char *args, char *out, size_t cap)
+/* Runs `runbook-router outbox ARGS --db DB`, which must exit with want; its stdout and stderr
+ * into out. */
+static void outbox_cli(const char *args, int want, char *out, size_t cap)
 {
     char cmd[2048];
     snprintf(cmd, sizeof cmd, "'%s' outbox %s --db '%s' 2>&1", rr_test_binary(), args, fx.db);
@@ -423,8 +426,8 @@ static int outbox_cli(const char *args, char *out, size_t cap)
     size_t n = fread(out, 1, cap - 1, p);
     out[n] = '\0';
     int status = pclose(p);
-    ck_assert_msg(WIFEXITED(status), "%s: did not exit", cmd);
-    return WEXITSTATUS(status);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == want,
+                  "outbox %s: want exit %d, got status %d:\n%s", args, want, status, out);
 }
 
 /* ==== The fakes ==== */
@@ -767,7 +770,7 @@ START_TEST(test_permanent_failure_dead_letter_and_fallback)
 
     /* The operator sees the dead letters and sends the first one again. */
     char out[16384];
-    ck_assert_int_eq(outbox_cli("list --state dead", out, sizeof out), 0);
+    outbox_cli("list --state dead", 0, out, sizeof out);
     long long dead = cli_row(out, "TemporalWorkflowFailed", "pagerduty", "dead");
     ck_assert_msg(dead > 0, "no dead PagerDuty row in:\n%s", out);
     ck_assert_msg(cli_row(out, "TemporalWorkflowStuck", "pagerduty", "dead") > 0, "%s", out);
@@ -775,7 +778,7 @@ START_TEST(test_permanent_failure_dead_letter_and_fallback)
     ck_assert_msg(!strstr(out, KEY_SEARCH), "outbox list shows the routing key");
     char args[64];
     snprintf(args, sizeof args, "retry %lld", dead);
-    ck_assert_int_eq(outbox_cli(args, out, sizeof out), 0);
+    outbox_cli(args, 0, out, sizeof out);
     assert_contains(out, "queued again", "outbox retry");
     wait_requests(fx.pd, 3, "PagerDuty after retry");
     ck_assert_int_eq(req(fx.pd, 2)->status, 202);
@@ -786,13 +789,49 @@ START_TEST(test_permanent_failure_dead_letter_and_fallback)
     e = wait_page_state(id, "trigger", "pagerduty", "sent");
     json_decref(e);
     wait_metric(pages_series("search", "pagerduty", "sent"), 1);
-    ck_assert_int_eq(outbox_cli("list --state dead", out, sizeof out), 0);
+    outbox_cli("list --state dead", 0, out, sizeof out);
     ck_assert_msg(cli_row(out, "TemporalWorkflowFailed", "pagerduty", "dead") == 0, "%s", out);
     /* Retrying something that is not dead or pending is refused. */
-    ck_assert_int_eq(outbox_cli(args, out, sizeof out), 1);
+    outbox_cli(args, 1, out, sizeof out);
     assert_quiet(fx.slack, 2, "Slack");
     assert_quiet(fx.pd, 3, "PagerDuty");
     assert_all_valid();
+    stop();
+}
+END_TEST
+
+/* Transient failures that never end: past the attempt cap the page is a dead letter too. */
+START_TEST(test_retry_cap_dead_letter)
+{
+    struct start_opts o = {.max_attempts = 3};
+    start_with(&o);
+    fake_paging_fail_until(fx.pd, 1000, 503, NULL);
+    struct al a = {"TemporalWorkflowFailed", "search-prod", "critical", NULL, 0x451, false};
+    post(&a, 1);
+    wait_requests(fx.slack, 1, "Slack fallback");
+    assert_quiet(fx.pd, 3, "PagerDuty");
+    assert_quiet(fx.slack, 1, "Slack");
+    assert_all_valid();
+    ck_assert_str_eq(req(fx.slack, 0)->path, "/slack/platform");
+    char *words = slack_words(fx.slack, 0);
+    assert_contains(words, "search", "fallback");
+    assert_contains(words, "HTTP 503", "fallback");
+    free(words);
+    json_int_t id = only_escalation("search");
+    json_t *e = wait_page_state(id, "trigger", "pagerduty", "dead");
+    ck_assert_int_eq(num(page_of(e, "trigger", "pagerduty"), "attempts"), 3);
+    json_t *ds = json_object_get(e, "deliveries");
+    size_t n = 0, i;
+    json_t *d;
+    json_array_foreach(ds, i, d)
+    {
+        if (!strcmp(str(d, "outcome"), "retry") && num(d, "status") == 503)
+            n++;
+    }
+    ck_assert_int_eq(n, 3);
+    json_decref(e);
+    wait_metric(pages_series("search", "pagerduty", "failed"), 1);
+    wait_metric("runbook_router_outbox_pending", 0);
     stop();
 }
 END_TEST
@@ -942,7 +981,7 @@ START_TEST(test_storm_folds_slack_never_pagerduty)
     ck_assert_int_eq(num(l, "total"), 8);
     json_decref(l);
     char out[16384];
-    ck_assert_int_eq(outbox_cli("list --state folded", out, sizeof out), 0);
+    outbox_cli("list --state folded", 0, out, sizeof out);
     int folded = 0;
     for (const char *s = out; (s = strstr(s, " folded ")); s++)
         folded++;
@@ -1268,6 +1307,7 @@ static Suite *paging_suite(void)
     tcase_add_test(tc, test_outage_retried_with_growing_gaps);
     tcase_add_test(tc, test_retry_after_honoured);
     tcase_add_test(tc, test_permanent_failure_dead_letter_and_fallback);
+    tcase_add_test(tc, test_retry_cap_dead_letter);
     tcase_add_test(tc, test_repeats_never_page_twice_resolve_once);
     tcase_add_test(tc, test_resolve_waits_for_its_trigger);
     tcase_add_test(tc, test_storm_folds_slack_never_pagerduty);

@@ -73,11 +73,13 @@ static enum rr_err collect(void *ctx, size_t index, const struct rr_decision *d)
     return RR_OK;
 }
 
-static const struct rr_evidence_set *stored_facts(void *ctx, const char *const *alertnames,
-                                                  size_t n)
+/* The test's stored facts are few: hand them all over, whatever the question. */
+static const struct rr_evidence_set *stored_facts(void *ctx, const char *alertname,
+                                                  const char *cluster, unsigned max_namespaces)
 {
-    (void)alertnames;
-    (void)n;
+    (void)alertname;
+    (void)cluster;
+    (void)max_namespaces;
     return ctx;
 }
 
@@ -134,7 +136,7 @@ START_TEST(test_case)
                                                 base.canon[RR_CANON_CLUSTER], base.base_layer};
         }
     }
-    struct rr_evidence_set set = {facts, n_facts};
+    struct rr_evidence_set set = {facts, n_facts, NULL};
     struct collected got_decisions = {.d = calloc(wh->n_alerts, sizeof(struct rr_decision))};
     ck_assert(rr_classify_request(routing, runbooks, wh, stored_facts, &set, collect,
                                   &got_decisions) == RR_OK);
