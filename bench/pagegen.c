@@ -20,9 +20,12 @@
  *            max_send_lag_ms=..
  * Exit 0 when it ran (errors are reported, not fatal), 2 on bad usage, 1 on setup failure.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,9 +37,6 @@
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 
 #define MAX_CONNS 256
 #define OUT_CAP   2048
@@ -297,9 +297,8 @@ int main(int argc, char **argv)
         else
             usage();
     }
-    if (!o_port || o_port > 65535 || !o_out || o_rate <= 0 || o_rate > 100000 ||
-        o_duration <= 0 || o_duration > 600 || o_conns < 1 || o_conns > MAX_CONNS ||
-        o_timeout <= 0 || o_timeout > 60)
+    if (!o_port || o_port > 65535 || !o_out || o_rate <= 0 || o_rate > 100000 || o_duration <= 0 ||
+        o_duration > 600 || o_conns < 1 || o_conns > MAX_CONNS || o_timeout <= 0 || o_timeout > 60)
         usage();
 
     total = (int64_t)(o_rate * o_duration);

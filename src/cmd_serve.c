@@ -122,18 +122,19 @@ int rr_cmd_serve(int argc, char **argv)
                               "to the log, not sent",
                 "%s", "");
     rr_notify_global_init();
-    struct rr_dispatch_options dopts = {.db_path = cfg.db, .live = live,
+    struct rr_ingest_options iopts = {.live = live, .external_url = cfg.external_url};
+    if (rr_ingest_start(cfg.db, &iopts, &ingest, &diag)) {
+        code = fail(RR_EXIT_RUNTIME, "cannot open the database", &diag);
+        goto out;
+    }
+    /* The dispatcher writes through ingest's group commits: one writer for the database. */
+    struct rr_dispatch_options dopts = {.db_path = cfg.db, .ingest = ingest, .live = live,
                                         .external_url = cfg.external_url, .dry_run = dry_run};
     if (rr_dispatch_start(&dopts, &dispatch, &diag)) {
         code = fail(RR_EXIT_RUNTIME, "cannot start the page dispatcher", &diag);
         goto out;
     }
-    struct rr_ingest_options iopts = {.live = live, .external_url = cfg.external_url,
-                                      .on_commit = rr_dispatch_kick, .on_commit_ctx = dispatch};
-    if (rr_ingest_start(cfg.db, &iopts, &ingest, &diag)) {
-        code = fail(RR_EXIT_RUNTIME, "cannot open the database", &diag);
-        goto out;
-    }
+    rr_ingest_set_on_commit(ingest, rr_dispatch_kick, dispatch);
     struct rr_http_options hopts = {
         .listen = cfg.listen,
         .max_body_bytes = (size_t)cfg.max_body_bytes,
@@ -163,8 +164,12 @@ int rr_cmd_serve(int argc, char **argv)
 
 out:
     rr_http_stop(http);   /* finishes in-flight requests, their commits included */
+    /* No new webhooks now; the dispatcher finishes its sends and records them through ingest,
+     * so it stops first. */
+    if (ingest)
+        rr_ingest_set_on_commit(ingest, NULL, NULL);
+    rr_dispatch_stop(dispatch);
     rr_ingest_stop(ingest);
-    rr_dispatch_stop(dispatch); /* after ingest: nothing new can be queued any more */
     rr_live_free(live);
     rr_auth_free(auth);
     free(cert);

@@ -15,6 +15,7 @@
 
 #include "rr/buf.h"
 #include "rr/clock.h"
+#include "rr/ingest.h"
 #include "rr/live.h"
 #include "rr/log.h"
 #include "rr/metrics.h"
@@ -39,7 +40,7 @@ struct work {
 
 struct rr_dispatch {
     struct rr_dispatch_options o;
-    struct rr_store *store; /* dispatcher thread only */
+    struct rr_store *store; /* dispatcher thread only: reads, and writes when o.ingest is NULL */
     pthread_t thread;
     pthread_t *senders;
     unsigned n_senders;
@@ -69,6 +70,30 @@ static void work_free(struct work *w)
     free(w->line);
     free(w->payload);
     free(w);
+}
+
+/* Runs fn inside a transaction: ingest's group commit when there is one (one writer for the
+ * whole database, no lock waits), else a transaction of the dispatcher's own connection. */
+static enum rr_err write_through(struct rr_dispatch *d,
+                                 enum rr_err (*fn)(struct rr_store *, void *, struct rr_diag *),
+                                 void *ctx, struct rr_diag *diag)
+{
+    if (d->o.ingest) {
+        struct rr_ingest_job job = {.write = fn, .write_ctx = ctx,
+                                    .received_ms = rr_clock_wall_ms()};
+        enum rr_err err = rr_ingest_submit_wait(d->o.ingest, &job);
+        if (err)
+            *diag = job.diag;
+        return err;
+    }
+    enum rr_err err = rr_store_begin(d->store, diag);
+    if (!err)
+        err = fn(d->store, ctx, diag);
+    if (!err)
+        err = rr_store_commit(d->store, diag);
+    else
+        rr_store_rollback(d->store);
+    return err;
 }
 
 /* ==== Senders ==== */
@@ -236,8 +261,9 @@ static void log_page(const struct work *w, const char *why)
 }
 
 /* The fallback notice for a page gone to dead letters, to the platform team's Slack. */
-static enum rr_err enqueue_fallback(struct rr_dispatch *d, const struct rr_snapshot *snap,
-                                    const struct work *w, int64_t now, struct rr_diag *diag)
+static enum rr_err enqueue_fallback(struct rr_dispatch *d, struct rr_store *store,
+                                    const struct rr_snapshot *snap, const struct work *w,
+                                    int64_t now, struct rr_diag *diag)
 {
     const struct rr_team *platform = rr_routing_settings(snap->routing)->platform_team;
     if (!strcmp(w->kind, "fallback") || !platform->slack.configured) {
@@ -259,7 +285,7 @@ static enum rr_err enqueue_fallback(struct rr_dispatch *d, const struct rr_snaps
                                 .payload = body.data, .line = line, .created_ms = now,
                                 .next_attempt_ms = now};
     if (!err)
-        err = rr_outbox_enqueue(d->store, &row, NULL, diag);
+        err = rr_outbox_enqueue(store, &row, NULL, diag);
     rr_buf_release(&body);
     return err;
 }
@@ -269,9 +295,9 @@ struct recorded {
     const char *result; /* pages_total result when final, else NULL */
 };
 
-static enum rr_err record_one(struct rr_dispatch *d, const struct rr_snapshot *snap,
-                              struct work *w, int64_t now, struct recorded *rec,
-                              struct rr_diag *diag)
+static enum rr_err record_one(struct rr_dispatch *d, struct rr_store *store,
+                              const struct rr_snapshot *snap, struct work *w, int64_t now,
+                              struct recorded *rec, struct rr_diag *diag)
 {
     const char *outcome, *state, *result = NULL;
     int64_t next = 0;
@@ -303,16 +329,34 @@ static enum rr_err record_one(struct rr_dispatch *d, const struct rr_snapshot *s
                                   .detail = w->result.detail, .duration_ms = w->result.duration_ms,
                                   .state = state, .result = result ? result : "retrying",
                                   .next_attempt_ms = next};
-    enum rr_err err = rr_outbox_record(d->store, &a, diag);
+    enum rr_err err = rr_outbox_record(store, &a, diag);
     if (!err && !strcmp(state, "dead")) {
         char q[600];
         RR_WARN("page moved to dead letters", "id=%lld team=%s channel=%s attempts=%d detail=%s",
                 (long long)w->id, w->team, w->channel, w->attempt,
                 rr_log_q(q, sizeof q, w->result.detail));
-        err = enqueue_fallback(d, snap, w, now, diag);
+        err = enqueue_fallback(d, store, snap, w, now, diag);
     }
     rec->w = w;
     rec->result = result;
+    return err;
+}
+
+struct record_ctx {
+    struct rr_dispatch *d;
+    const struct rr_snapshot *snap;
+    struct work *done;
+    struct recorded *recs;
+    int64_t now;
+};
+
+static enum rr_err record_write(struct rr_store *store, void *arg, struct rr_diag *diag)
+{
+    struct record_ctx *c = arg;
+    enum rr_err err = RR_OK;
+    size_t i = 0;
+    for (struct work *w = c->done; !err && w; w = w->next)
+        err = record_one(c->d, store, c->snap, w, c->now, &c->recs[i++], diag);
     return err;
 }
 
@@ -322,51 +366,51 @@ static bool record_done(struct rr_dispatch *d, struct work *done)
 {
     struct rr_snapshot *snap = rr_live_acquire(d->o.live);
     struct rr_diag diag = {{0}};
-    int64_t now = rr_clock_wall_ms();
     size_t n = 0;
     for (struct work *w = done; w; w = w->next)
         n++;
-    struct recorded *recs = rr_xcalloc(n, sizeof *recs);
-    enum rr_err err = rr_store_begin(d->store, &diag);
-    size_t i = 0;
-    for (struct work *w = done; !err && w; w = w->next)
-        err = record_one(d, snap, w, now, &recs[i++], &diag);
-    if (!err)
-        err = rr_store_commit(d->store, &diag);
-    else
-        rr_store_rollback(d->store);
+    struct record_ctx c = {.d = d, .snap = snap, .done = done,
+                           .recs = rr_xcalloc(n, sizeof *c.recs), .now = rr_clock_wall_ms()};
+    enum rr_err err = write_through(d, record_write, &c, &diag);
     if (err) {
         char q[600];
         RR_WARN("cannot record delivery attempts, will retry", "pages=%zu detail=%s", n,
                 rr_log_q(q, sizeof q, diag.msg));
     }
-    for (size_t k = 0; !err && k < i; k++) {
-        if (recs[k].result) {
-            rr_metrics_add_page(recs[k].w->team, recs[k].w->channel, recs[k].result, 1);
-            if (!strcmp(recs[k].result, "sent"))
-                rr_metrics_observe_delivery(now - recs[k].w->created_ms);
+    for (size_t k = 0; !err && k < n; k++) {
+        if (c.recs[k].result) {
+            rr_metrics_add_page(c.recs[k].w->team, c.recs[k].w->channel, c.recs[k].result, 1);
+            if (!strcmp(c.recs[k].result, "sent"))
+                rr_metrics_observe_delivery(c.now - c.recs[k].w->created_ms);
         }
     }
-    free(recs);
+    free(c.recs);
     rr_live_release(d->o.live, snap);
     return err == RR_OK;
 }
 
 /* ==== The dispatcher loop ==== */
 
+struct claim_ctx {
+    int64_t now;
+    unsigned slots;
+    struct work *claimed;
+};
+
+static enum rr_err claim_write(struct rr_store *store, void *arg, struct rr_diag *diag)
+{
+    struct claim_ctx *c = arg;
+    return rr_outbox_claim(store, c->now, (int)c->slots, take_item, &c->claimed, diag);
+}
+
 static unsigned claim(struct rr_dispatch *d, unsigned slots, struct work **local)
 {
-    struct work *claimed = NULL;
     struct rr_diag diag = {{0}};
-    int64_t now = rr_clock_wall_ms();
-    enum rr_err err = rr_store_begin(d->store, &diag);
-    if (!err)
-        err = rr_outbox_claim(d->store, now, (int)slots, take_item, &claimed, &diag);
-    if (!err)
-        err = rr_store_commit(d->store, &diag);
-    else
-        rr_store_rollback(d->store);
+    struct claim_ctx c = {.now = rr_clock_wall_ms(), .slots = slots};
+    enum rr_err err = write_through(d, claim_write, &c, &diag);
+    struct work *claimed = c.claimed;
     if (err) {
+        /* Not committed: the rows are still pending; forget what was read. */
         char q[600];
         RR_WARN("cannot claim pages", "detail=%s", rr_log_q(q, sizeof q, diag.msg));
         while (claimed) {
@@ -502,6 +546,16 @@ static void *dispatcher_main(void *arg)
     return NULL;
 }
 
+struct recover_ctx {
+    int64_t now, recovered;
+};
+
+static enum rr_err recover_write(struct rr_store *store, void *arg, struct rr_diag *diag)
+{
+    struct recover_ctx *c = arg;
+    return rr_outbox_recover(store, c->now, &c->recovered, diag);
+}
+
 enum rr_err rr_dispatch_start(const struct rr_dispatch_options *opts, struct rr_dispatch **out,
                               struct rr_diag *diag)
 {
@@ -518,10 +572,12 @@ enum rr_err rr_dispatch_start(const struct rr_dispatch_options *opts, struct rr_
     if (!d->o.max_age_ms)
         d->o.max_age_ms = RR_DISPATCH_MAX_AGE_MS;
     d->rng = (uint64_t)rr_clock_mono_ns() | 1;
-    int64_t recovered = 0;
-    enum rr_err err = rr_store_open(opts->db_path, NULL, &d->store, diag);
+    struct recover_ctx rc = {.now = rr_clock_wall_ms()};
+    struct rr_store_options so = {.readonly = opts->ingest != NULL};
+    enum rr_err err = rr_store_open(opts->db_path, &so, &d->store, diag);
     if (!err)
-        err = rr_outbox_recover(d->store, rr_clock_wall_ms(), &recovered, diag);
+        err = write_through(d, recover_write, &rc, diag);
+    int64_t recovered = rc.recovered;
     if (err) {
         rr_store_close(d->store);
         free(d);

@@ -45,8 +45,8 @@ struct rr_ingest {
     struct rr_store *store; /* owned; the writer thread's alone while it runs */
     struct rr_live *live;   /* borrowed; NULL: alerts are stored unclassified */
     const char *external_url;          /* borrowed: base of links in pages */
-    void (*on_commit)(void *ctx);      /* after each successful commit, or NULL */
-    void *on_commit_ctx;
+    _Atomic(void (*)(void *)) on_commit; /* after each successful commit, or NULL */
+    _Atomic(void *) on_commit_ctx;
     int64_t next_probe_ns;  /* writer only: monotonic time of the next probe */
 
     atomic_bool ready; /* last commit or probe succeeded and writable */
@@ -76,9 +76,11 @@ static enum rr_err run_job(struct rr_ingest *ing, const struct rr_snapshot *snap
     struct rr_store *store = ing->store;
     int64_t receipt = 0;
     enum rr_err err = rr_store_savepoint(store, &job->diag);
-    if (!err)
+    if (!err && job->write)
+        err = job->write(store, job->write_ctx, &job->diag);
+    else if (!err)
         err = rr_store_put_receipt(store, job->webhook, job->received_ms, &receipt, &job->diag);
-    if (!err)
+    if (!err && !job->write)
         err = ingest_store_alerts(store, snap, ing->external_url, job, receipt, tally);
     if (!err)
         err = rr_store_savepoint_release(store, &job->diag);
@@ -94,6 +96,8 @@ static unsigned count_committed(struct rr_ingest_job *jobs, int64_t duration_ns)
         if (j->err)
             continue;
         ok++;
+        if (!j->webhook)
+            continue; /* a write: no alerts to count */
         stored += j->stored;
         duplicates += j->duplicates;
         truncated += j->webhook->truncated;
@@ -146,8 +150,10 @@ static void run_batch(struct rr_ingest *ing, struct rr_ingest_job *jobs, unsigne
             break;
         }
         char reason[256];
-        RR_WARN("request not stored", "batch=%llu alerts=%zu reason=%s", (unsigned long long)seq,
-                j->webhook->n_alerts, rr_log_q(reason, sizeof reason, j->diag.msg));
+        RR_WARN(j->webhook ? "request not stored" : "write not stored",
+                "batch=%llu alerts=%zu reason=%s", (unsigned long long)seq,
+                j->webhook ? j->webhook->n_alerts : 0,
+                rr_log_q(reason, sizeof reason, j->diag.msg));
         trouble |= jerr == RR_ERR_BUSY || jerr == RR_ERR_DB;
         j->err = job_err(jerr);
         j->stored = j->duplicates = 0;
@@ -181,8 +187,9 @@ static void run_batch(struct rr_ingest *ing, struct rr_ingest_job *jobs, unsigne
             if (!j->err)
                 ingest_tally_apply(&tallies[k]);
         }
-        if (ing->on_commit)
-            ing->on_commit(ing->on_commit_ctx);
+        void (*hook)(void *) = atomic_load(&ing->on_commit);
+        if (hook)
+            hook(atomic_load(&ing->on_commit_ctx));
         atomic_fetch_add(&ing->commits, 1);
         atomic_fetch_add(&ing->jobs_committed, ok);
         atomic_fetch_add(&ing->jobs_failed, n - ok);
@@ -272,8 +279,8 @@ enum rr_err rr_ingest_start(const char *db_path, const struct rr_ingest_options 
     ing->max_batch = o.max_batch_jobs ? o.max_batch_jobs : DEFAULT_MAX_BATCH_JOBS;
     ing->live = o.live;
     ing->external_url = o.external_url;
-    ing->on_commit = o.on_commit;
-    ing->on_commit_ctx = o.on_commit_ctx;
+    atomic_store(&ing->on_commit, o.on_commit);
+    atomic_store(&ing->on_commit_ctx, o.on_commit_ctx);
     pthread_mutex_init(&ing->lock, NULL);
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
@@ -302,6 +309,19 @@ out:
         free(ing);
     }
     return err;
+}
+
+void rr_ingest_set_on_commit(struct rr_ingest *ingest, void (*on_commit)(void *ctx), void *ctx)
+{
+    /* The context first: the writer loads the hook, then its context. Clearing writes the hook
+     * first so the writer never pairs a new hook with a stale context. */
+    if (on_commit) {
+        atomic_store(&ingest->on_commit_ctx, ctx);
+        atomic_store(&ingest->on_commit, on_commit);
+    } else {
+        atomic_store(&ingest->on_commit, NULL);
+        atomic_store(&ingest->on_commit_ctx, NULL);
+    }
 }
 
 void rr_ingest_submit(struct rr_ingest *ingest, struct rr_ingest_job *job)

@@ -2,7 +2,7 @@
  * dispatch: the outbox worker — sends due pages, retries, dead-letters, resumes after restarts
  * (PRODUCT §7).
  *
- * One dispatcher thread owns a write connection to the store: it claims due rows, hands them
+ * One dispatcher thread claims due rows (its writes run inside ingest's group commit), hands them
  * to a few sender threads (network only, so one hanging endpoint holds one sender, not the
  * queue), and records every attempt. 2xx is delivered; 429, 5xx, 408, 425 and transport errors
  * retry with exponential backoff and jitter, never sooner than Retry-After; other 4xx, or
@@ -28,11 +28,15 @@
 #define RR_DISPATCH_SENDERS      8      /* pages in flight at once */
 #define RR_DISPATCH_SLACK_429_DEFAULT_MS 30000 /* Slack 429 without Retry-After */
 
+struct rr_ingest;
 struct rr_live;
 struct rr_dispatch;
 
 struct rr_dispatch_options {
     const char *db_path;      /* borrowed: the store's database */
+    struct rr_ingest *ingest; /* borrowed until stop: writes (claims, attempts) run inside its
+                                 group commits, so the database keeps a single writer; NULL:
+                                 the dispatcher writes through its own connection */
     struct rr_live *live;     /* borrowed: teams (Slack URLs, platform team) */
     const char *external_url; /* borrowed: links in digests and fallbacks */
     bool dry_run;             /* log pages instead of sending them */

@@ -31,12 +31,18 @@
 #include "rr/err.h"
 
 struct rr_live;
+struct rr_store;
 
 struct rr_ingest;
 
 struct rr_ingest_job {
-    /* Filled by the submitter. */
-    const struct rr_webhook *webhook; /* borrowed until done() is called */
+    /* Filled by the submitter: either a webhook to store, or a write to run. */
+    const struct rr_webhook *webhook; /* borrowed until done() is called; NULL for a write */
+    /* A write run inside the group commit, in its own savepoint — how other parts of serve
+     * (the page dispatcher) write, so the database has exactly one writer and nobody waits
+     * on SQLite's lock. A non-OK return rolls back just this job. */
+    enum rr_err (*write)(struct rr_store *store, void *write_ctx, struct rr_diag *diag);
+    void *write_ctx;
     const char *const *decisions;     /* borrowed until done(); NULL, or webhook->n_alerts
                                          decision JSON texts (each may be NULL), kept for new
                                          episodes only */
@@ -81,6 +87,10 @@ void rr_ingest_submit(struct rr_ingest *ingest, struct rr_ingest_job *job);
 /* Submits and waits: for the CLI and tests. Sets job->done and job->ctx itself (the caller's
  * are ignored). Returns job->err. */
 enum rr_err rr_ingest_submit_wait(struct rr_ingest *ingest, struct rr_ingest_job *job);
+
+/* Sets (or clears, with NULL) the after-commit hook: serve starts the dispatcher after ingest
+ * and must stop calling it before the dispatcher goes. */
+void rr_ingest_set_on_commit(struct rr_ingest *ingest, void (*on_commit)(void *ctx), void *ctx);
 
 /* True while the last commit (or probe) succeeded and the database is writable. */
 bool rr_ingest_ready(struct rr_ingest *ingest);
