@@ -124,31 +124,6 @@ static void page_line(char *out, size_t cap, const struct rr_page_content *p, co
              !trigger ? "" : p->runbook_url ? p->runbook_url : "none");
 }
 
-/* Writes one Slack page (trigger or FYI), folded into the team's digest past the storm cap. */
-static enum rr_err enqueue_slack(struct rr_store *store, const struct rr_snapshot *snap,
-                                 struct rr_outbox_new *row, struct rr_diag *diag)
-{
-    const struct rr_settings *s = rr_routing_settings(snap->routing);
-    int64_t count = 0, oldest = 0;
-    enum rr_err err = rr_outbox_storm_count(store, row->team, row->created_ms - s->storm_window_ms,
-                                            s->storm_max_pages, &count, &oldest, diag);
-    if (!err && count >= (int64_t)s->storm_max_pages) {
-        int64_t digest = 0;
-        err = rr_outbox_open_digest(store, row->team, &digest, diag);
-        if (!err && !digest) {
-            struct rr_outbox_new dg = {.team = row->team, .channel = "slack", .kind = "digest",
-                                       .line = "storm digest", .created_ms = row->created_ms,
-                                       .next_attempt_ms = oldest + s->storm_window_ms};
-            err = rr_outbox_enqueue(store, &dg, &digest, diag);
-        }
-        row->folded = true;
-        row->digest_id = digest;
-    }
-    if (!err)
-        err = rr_outbox_enqueue(store, row, NULL, diag);
-    return err;
-}
-
 /* The body of a page, or NULL. Paging must never keep an alert from being stored, so a page
  * that cannot be rendered is still written (payload NULL): the dispatcher moves it to dead
  * letters and the platform team gets the fallback notice. A PagerDuty page whose routing key
@@ -164,6 +139,59 @@ static const char *render(enum rr_channel channel, const struct rr_page_content 
                           : rr_notify_render_slack(p, out);
     return err ? NULL : out->data;
 }
+
+/* Past the storm cap, a Slack page is folded into the team's digest (created on the first
+ * fold, due at the window's end). Decided before rendering: a folded page is never sent by
+ * itself, only its line travels in the digest. */
+static enum rr_err storm_fold(struct rr_store *store, const struct rr_snapshot *snap,
+                              struct rr_outbox_new *row, struct rr_pager_tally *t,
+                              struct rr_diag *diag)
+{
+    const struct rr_settings *s = rr_routing_settings(snap->routing);
+    enum rr_err err = RR_OK;
+    if (!t->storm_team || strcmp(t->storm_team, row->team) != 0) {
+        t->storm_team = NULL;
+        t->storm_digest_id = 0;
+        err = rr_outbox_storm_count(store, row->team, row->created_ms - s->storm_window_ms,
+                                    s->storm_max_pages, &t->storm_count, &t->storm_oldest_ms,
+                                    diag);
+        if (err)
+            return err;
+        t->storm_team = row->team;
+    }
+    if (t->storm_count < (int64_t)s->storm_max_pages) {
+        if (!t->storm_oldest_ms)
+            t->storm_oldest_ms = row->created_ms;
+        t->storm_count++; /* this page is about to be written, unfolded */
+        return RR_OK;
+    }
+    if (!t->storm_digest_id)
+        err = rr_outbox_open_digest(store, row->team, &t->storm_digest_id, diag);
+    if (!err && !t->storm_digest_id) {
+        struct rr_outbox_new dg = {.team = row->team, .channel = "slack", .kind = "digest",
+                                   .line = "storm digest", .created_ms = row->created_ms,
+                                   .next_attempt_ms = t->storm_oldest_ms + s->storm_window_ms};
+        err = rr_outbox_enqueue(store, &dg, &t->storm_digest_id, diag);
+    }
+    row->folded = true;
+    row->digest_id = t->storm_digest_id;
+    return err;
+}
+
+/* Writes one Slack page (trigger or FYI): folded, or rendered and due now. */
+static enum rr_err enqueue_slack(struct rr_store *store, const struct rr_snapshot *snap,
+                                 struct rr_outbox_new *row, const struct rr_page_content *page,
+                                 struct rr_buf *body, struct rr_pager_tally *t,
+                                 struct rr_diag *diag)
+{
+    enum rr_err err = storm_fold(store, snap, row, t, diag);
+    if (!err && !row->folded)
+        row->payload = render(RR_CHANNEL_SLACK, page, NULL, body);
+    if (!err)
+        err = rr_outbox_enqueue(store, row, NULL, diag);
+    return err;
+}
+
 
 enum rr_err rr_pager_new_episode(struct rr_store *store, const struct rr_snapshot *snap,
                                  const char *external_url, const struct rr_alert *alert,
@@ -209,11 +237,14 @@ enum rr_err rr_pager_new_episode(struct rr_store *store, const struct rr_snapsho
                              : NULL;
         struct rr_outbox_new row = {.escalation_id = b.page.escalation_id, .alert_id = alert_id,
                                     .team = d->team->name, .channel = rr_channel_name(ch),
-                                    .kind = "trigger",
-                                    .payload = render((enum rr_channel)ch, &b.page, rk, &body),
-                                    .line = line, .created_ms = now_ms, .next_attempt_ms = now_ms};
-        err = ch == RR_CHANNEL_SLACK ? enqueue_slack(store, snap, &row, diag)
-                                     : rr_outbox_enqueue(store, &row, NULL, diag);
+                                    .kind = "trigger", .line = line, .created_ms = now_ms,
+                                    .next_attempt_ms = now_ms};
+        if (ch == RR_CHANNEL_SLACK) {
+            err = enqueue_slack(store, snap, &row, &b.page, &body, tally, diag);
+        } else {
+            row.payload = render(RR_CHANNEL_PAGERDUTY, &b.page, rk, &body);
+            err = rr_outbox_enqueue(store, &row, NULL, diag);
+        }
         tally->pages += !err;
     }
     if (!err && fyi) {
@@ -221,10 +252,9 @@ enum rr_err rr_pager_new_episode(struct rr_store *store, const struct rr_snapsho
         page_line(line, sizeof line, &b.page, d->affected_team->name);
         struct rr_outbox_new row = {.escalation_id = 0, .alert_id = alert_id,
                                     .team = d->affected_team->name, .channel = "slack",
-                                    .kind = "fyi",
-                                    .payload = render(RR_CHANNEL_SLACK, &b.page, NULL, &body),
-                                    .line = line, .created_ms = now_ms, .next_attempt_ms = now_ms};
-        err = enqueue_slack(store, snap, &row, diag);
+                                    .kind = "fyi", .line = line, .created_ms = now_ms,
+                                    .next_attempt_ms = now_ms};
+        err = enqueue_slack(store, snap, &row, &b.page, &body, tally, diag);
         tally->pages += !err;
     }
     memset(key, 0, sizeof key);

@@ -32,6 +32,10 @@ struct rr_pager_tally {
     uint64_t escalations;      /* escalations created */
     uint64_t pages;            /* outbox rows written (folded ones included) */
     uint64_t without_runbook;  /* trigger pages whose decision names no runbook */
+    /* Storm state of the last team paged in this request: within one request the window's
+     * count only changes by the pages written here, so the store is asked once per team. */
+    const char *storm_team;    /* borrowed from the snapshot; NULL: nothing cached */
+    int64_t storm_count, storm_oldest_ms, storm_digest_id;
 };
 
 /* A new episode was stored (alert_id): escalate it if its team's policy says so. */
