@@ -8,8 +8,12 @@
 #      records when each message arrived (CLOCK_MONOTONIC) with the alert's fingerprint, which
 #      the page carries in its context block;
 #   2. the receiver with a generated routing table: team `bench` pages Slack only, for every
-#      severity, its webhook URL pointing at the fake; storm max_pages far above the run's
-#      alert count, so nothing is folded into a digest;
+#      severity, its webhook URL pointing at the fake. Storm: max_pages 3000 per 1 s window,
+#      three times the rate, so nothing is folded into a digest (a folded page would be missing
+#      at the fake, and the script would fail). Not max_pages 1000000 over 5m: each new Slack
+#      page counts the window's earlier pages, reading at most max_pages index entries, so such
+#      a setting measures a count of up to 10 000 entries per page that no real team (whose
+#      max_pages is ~20) pays; with 1 s the count reads about 1000;
 #   3. bench/pagegen: open loop, one distinct firing alert per request, 1000 requests/s for
 #      BENCH_DURATION (10) s, recording when each alert's request was sent (CLOCK_MONOTONIC);
 #   4. per alert: latency = arrival of its page at the fake - the moment its webhook request
@@ -97,8 +101,8 @@ cat >"$WORK/routing/settings.yml" <<EOF
 settings:
   platform_team: bench-platform
   storm:
-    max_pages: 1000000 # far above this run's $ALERTS alerts: no digest folding
-    window: 5m
+    max_pages: 3000 # 3 s of pages per 1 s window: no digest folding at $RATE/s
+    window: 1s
 EOF
 cat >"$WORK/routing/teams.yml" <<EOF
 teams:

@@ -24,6 +24,9 @@
 #include "rr/pager.h"
 
 #define CLAIM_IDLE_WAIT_MS 1000 /* longest sleep with nothing due: bounds clock drift */
+/* The outbox gauges read every pending row (count and oldest): at most once a second, never
+ * once per batch, or a backlog makes each batch slower and the backlog grows. */
+#define GAUGE_INTERVAL_MS 1000
 
 /* One page on its way: claimed by the dispatcher, sent by a sender, recorded back. */
 struct work {
@@ -45,6 +48,7 @@ struct rr_dispatch {
     pthread_t *senders;
     unsigned n_senders;
     uint64_t rng;           /* dispatcher thread only: jitter */
+    int64_t gauges_ms;      /* dispatcher thread only: monotonic ms of the last gauge update */
 
     pthread_mutex_t lock;   /* guards the fields below */
     pthread_cond_t wake_dispatcher;
@@ -442,6 +446,10 @@ static unsigned claim(struct rr_dispatch *d, unsigned slots, struct work **local
 
 static void update_gauges(struct rr_dispatch *d)
 {
+    int64_t mono_ms = rr_clock_mono_ns() / 1000000;
+    if (d->gauges_ms && mono_ms - d->gauges_ms < GAUGE_INTERVAL_MS)
+        return;
+    d->gauges_ms = mono_ms;
     int64_t pending = 0, oldest = 0;
     struct rr_diag diag = {{0}};
     if (rr_outbox_pending(d->store, &pending, &oldest, &diag) == RR_OK)
@@ -495,7 +503,13 @@ static void *dispatcher_main(void *arg)
         for (struct work *w = done; w; w = w->next)
             finished++;
         struct work *local = NULL;
-        unsigned claimed = stopping || !slots ? 0 : claim(d, slots, &local);
+        /* Claiming is a write: ask (a read) whether anything is due first. */
+        int64_t due = INT64_MAX;
+        struct rr_diag ddiag = {{0}};
+        if (!stopping && slots && rr_outbox_next_due(d->store, &due, &ddiag) != RR_OK)
+            due = 0; /* cannot tell: try the claim, it reports the problem */
+        unsigned claimed =
+            stopping || !slots || due > rr_clock_wall_ms() ? 0 : claim(d, slots, &local);
         /* Rows not sent over the network (dry run...) are recorded with the finished ones. */
         for (struct work *w = local, *next; w; w = next) {
             next = w->next;

@@ -78,6 +78,9 @@ static enum MHD_Result queue(struct request *req, int status, const char *conten
     if (extra_header)
         MHD_add_response_header(resp, extra_header, extra_value);
     req->status = status;
+    /* Counted when the answer is queued, so a client that has its answer sees it counted. */
+    if (req->counts_as_webhook)
+        rr_metrics_webhook_request(status);
     enum MHD_Result r = MHD_queue_response(req->conn, (unsigned)status, resp);
     MHD_destroy_response(resp);
     return r;
@@ -286,8 +289,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct request *req = *con_cls;
     if (!req)
         return;
-    if (req->counts_as_webhook)
-        rr_metrics_webhook_request(req->status ? req->status : 0);
+    if (req->counts_as_webhook && !req->status) /* never answered: the client went away */
+        rr_metrics_webhook_request(0);
     if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && req->status == 0)
         RR_DEBUG("request ended without a reply", "reason=%d", (int)toe);
     rr_webhook_free(req->webhook);
@@ -349,7 +352,11 @@ enum rr_err rr_http_start(const struct rr_http_options *opts, struct rr_http **o
     struct rr_http *http = rr_xcalloc(1, sizeof *http);
     http->opts = *opts;
     pthread_mutex_init(&http->readers_lock, NULL);
-    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    /* poll(), not epoll: with a thread pool on epoll, MHD_quiesce_daemon edits the workers'
+     * epoll sets while they may do so themselves, and libmicrohttpd 0.9.75 aborts the process
+     * when that race is lost ("Failed to remove listen FD from epoll set"); with poll, quiescing
+     * is a flag. Each worker polls its own connections, a few hundred at most. */
+    unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     if (opts->tls_cert_pem)
@@ -392,9 +399,9 @@ void rr_http_stop(struct rr_http *http)
 {
     if (!http)
         return;
+    /* Stop accepting. The listen socket is now ours, but libmicrohttpd's threads may still be
+     * taking it out of their epoll sets: close it only after MHD_stop_daemon. */
     MHD_socket listener = MHD_quiesce_daemon(http->daemon);
-    if (listener != MHD_INVALID_SOCKET)
-        close(listener);
     /* In-flight requests include those suspended while their group commit runs. */
     int64_t deadline = rr_clock_mono_ns() + (int64_t)RR_HTTP_STOP_GRACE_MS * 1000000;
     while (atomic_load(&http->in_flight) > 0 && rr_clock_mono_ns() < deadline) {
@@ -405,6 +412,8 @@ void rr_http_stop(struct rr_http *http)
     if (left > 0)
         RR_WARN("stopping with requests still in flight", "requests=%d", left);
     MHD_stop_daemon(http->daemon);
+    if (listener != MHD_INVALID_SOCKET)
+        close(listener);
     for (int i = 0; i < http->n_readers; i++)
         rr_store_close(http->readers[i]);
     pthread_mutex_destroy(&http->readers_lock);

@@ -91,13 +91,14 @@ static enum rr_err run_job(struct rr_ingest *ing, const struct rr_snapshot *snap
 static unsigned count_committed(struct rr_ingest_job *jobs, int64_t duration_ns)
 {
     uint64_t stored = 0, duplicates = 0, firing = 0, resolved = 0, truncated = 0;
-    unsigned ok = 0;
+    unsigned ok = 0, webhooks = 0;
     for (struct rr_ingest_job *j = jobs; j; j = j->next) {
         if (j->err)
             continue;
         ok++;
         if (!j->webhook)
             continue; /* a write: no alerts to count */
+        webhooks++;
         stored += j->stored;
         duplicates += j->duplicates;
         truncated += j->webhook->truncated;
@@ -113,7 +114,7 @@ static unsigned count_committed(struct rr_ingest_job *jobs, int64_t duration_ns)
     rr_metrics_add(RR_M_ALERTS_RECEIVED_FIRING, firing);
     rr_metrics_add(RR_M_ALERTS_RECEIVED_RESOLVED, resolved);
     rr_metrics_add(RR_M_VALUES_TRUNCATED, truncated);
-    rr_metrics_observe_commit(duration_ns, ok);
+    rr_metrics_observe_commit(duration_ns, webhooks);
     return ok;
 }
 
