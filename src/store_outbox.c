@@ -3,10 +3,10 @@
  * store's database (tables from migration 3 in store.c). Statements are prepared on first use
  * and kept in the store's outbox slots; every value is bound, no SQL is built from input.
  */
-#include "rr/outbox.h"
-
 #include <stdint.h>
 #include <string.h>
+
+#include "rr/outbox.h"
 
 #include "store_int.h"
 
@@ -55,8 +55,9 @@ enum ob_stmt {
     " line, last_error, attempts, created_at, next_attempt_at, coalesce(sent_at, 0)"
 
 static const char *const sql[OB_COUNT] = {
-    [OB_CREATE_ESC] = "INSERT INTO escalations (alert_id, team, layer, route, runbook, decision,"
-                      " channels, dedup_key, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [OB_CREATE_ESC] =
+        "INSERT INTO escalations (alert_id, team, layer, route, runbook, decision,"
+        " channels, dedup_key, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [OB_ENQUEUE] = "INSERT INTO outbox (escalation_id, alert_id, team, channel, kind, payload,"
                    " line, state, created_at, next_attempt_at, digest_id)"
                    " VALUES (nullif(?1, 0), nullif(?2, 0), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
@@ -163,6 +164,22 @@ static enum rr_err one_row(struct rr_store *s, sqlite3_stmt *st, int64_t *out, i
     return err;
 }
 
+/* Steps st to the end, handing each row to on_row (st positioned on it); stops at the first
+ * non-OK return. Resets st in every case. */
+static enum rr_err for_each_row(struct rr_store *store, sqlite3_stmt *st, const char *what,
+                                enum rr_err (*on_row)(sqlite3_stmt *st, void *ctx), void *ctx,
+                                struct rr_diag *diag)
+{
+    enum rr_err err = RR_OK;
+    int rc = SQLITE_DONE;
+    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        err = on_row(st, ctx);
+    if (!err && rc != SQLITE_DONE)
+        err = rr__store_fail(store, rc, what, diag);
+    sqlite3_reset(st);
+    return err;
+}
+
 enum rr_err rr_outbox_create_escalation(struct rr_store *store, const struct rr_escalation_new *e,
                                         int64_t *id, struct rr_diag *diag)
 {
@@ -253,6 +270,17 @@ enum rr_err rr_outbox_open_escalation(struct rr_store *store, int64_t alert_id,
     return err;
 }
 
+struct trigger_cb {
+    rr_trigger_fn fn;
+    void *ctx;
+};
+
+static enum rr_err trigger_row(sqlite3_stmt *st, void *arg)
+{
+    struct trigger_cb *cb = arg;
+    return cb->fn(cb->ctx, text(st, 0), text(st, 1), text(st, 2), text(st, 3));
+}
+
 enum rr_err rr_outbox_triggers(struct rr_store *store, int64_t escalation_id, rr_trigger_fn fn,
                                void *ctx, struct rr_diag *diag)
 {
@@ -261,13 +289,8 @@ enum rr_err rr_outbox_triggers(struct rr_store *store, int64_t escalation_id, rr
     if (err)
         return err;
     sqlite3_bind_int64(st, 1, escalation_id);
-    int rc;
-    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        err = fn(ctx, text(st, 0), text(st, 1), text(st, 2), text(st, 3));
-    if (!err && rc != SQLITE_DONE)
-        err = rr__store_fail(store, rc, "read triggers", diag);
-    sqlite3_reset(st);
-    return err;
+    struct trigger_cb cb = {fn, ctx};
+    return for_each_row(store, st, "read triggers", trigger_row, &cb, diag);
 }
 
 enum rr_err rr_outbox_resolve_escalation(struct rr_store *store, int64_t escalation_id,
@@ -296,8 +319,31 @@ enum rr_err rr_outbox_recover(struct rr_store *store, int64_t now_ms, int64_t *r
     return err;
 }
 
-enum rr_err rr_outbox_claim(struct rr_store *store, int64_t now_ms, int limit,
-                            rr_outbox_item_fn fn, void *ctx, struct rr_diag *diag)
+struct item_cb {
+    rr_outbox_item_fn fn;
+    void *ctx;
+};
+
+static enum rr_err item_row(sqlite3_stmt *st, void *arg)
+{
+    struct item_cb *cb = arg;
+    struct rr_outbox_item it = {
+        .id = sqlite3_column_int64(st, 0),
+        .escalation_id = sqlite3_column_int64(st, 1),
+        .alert_id = sqlite3_column_int64(st, 2),
+        .team = text(st, 3),
+        .channel = text(st, 4),
+        .kind = text(st, 5),
+        .payload = text(st, 6),
+        .line = text(st, 7),
+        .attempts = sqlite3_column_int(st, 8),
+        .created_ms = sqlite3_column_int64(st, 9),
+    };
+    return cb->fn(cb->ctx, &it);
+}
+
+enum rr_err rr_outbox_claim(struct rr_store *store, int64_t now_ms, int limit, rr_outbox_item_fn fn,
+                            void *ctx, struct rr_diag *diag)
 {
     sqlite3_stmt *st = NULL;
     enum rr_err err = prepare(store, OB_CLAIM, &st, diag);
@@ -305,26 +351,8 @@ enum rr_err rr_outbox_claim(struct rr_store *store, int64_t now_ms, int limit,
         return err;
     sqlite3_bind_int64(st, 1, now_ms);
     sqlite3_bind_int(st, 2, limit);
-    int rc;
-    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct rr_outbox_item it = {
-            .id = sqlite3_column_int64(st, 0),
-            .escalation_id = sqlite3_column_int64(st, 1),
-            .alert_id = sqlite3_column_int64(st, 2),
-            .team = text(st, 3),
-            .channel = text(st, 4),
-            .kind = text(st, 5),
-            .payload = text(st, 6),
-            .line = text(st, 7),
-            .attempts = sqlite3_column_int(st, 8),
-            .created_ms = sqlite3_column_int64(st, 9),
-        };
-        err = fn(ctx, &it);
-    }
-    if (!err && rc != SQLITE_DONE)
-        err = rr__store_fail(store, rc, "claim pages", diag);
-    sqlite3_reset(st);
-    return err;
+    struct item_cb cb = {fn, ctx};
+    return for_each_row(store, st, "claim pages", item_row, &cb, diag);
 }
 
 enum rr_err rr_outbox_record(struct rr_store *store, const struct rr_outbox_attempt *a,
@@ -387,6 +415,17 @@ enum rr_err rr_outbox_pending(struct rr_store *store, int64_t *count, int64_t *o
     return err;
 }
 
+struct line_cb {
+    rr_line_fn fn;
+    void *ctx;
+};
+
+static enum rr_err line_row(sqlite3_stmt *st, void *arg)
+{
+    struct line_cb *cb = arg;
+    return cb->fn(cb->ctx, text(st, 0));
+}
+
 enum rr_err rr_outbox_digest_lines(struct rr_store *store, int64_t digest_id, rr_line_fn fn,
                                    void *ctx, struct rr_diag *diag)
 {
@@ -395,43 +434,42 @@ enum rr_err rr_outbox_digest_lines(struct rr_store *store, int64_t digest_id, rr
     if (err)
         return err;
     sqlite3_bind_int64(st, 1, digest_id);
-    int rc;
-    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        err = fn(ctx, text(st, 0));
-    if (!err && rc != SQLITE_DONE)
-        err = rr__store_fail(store, rc, "read digest", diag);
-    sqlite3_reset(st);
-    return err;
+    struct line_cb cb = {fn, ctx};
+    return for_each_row(store, st, "read digest", line_row, &cb, diag);
+}
+
+struct outbox_row_cb {
+    rr_outbox_row_fn fn;
+    void *ctx;
+};
+
+static enum rr_err outbox_row(sqlite3_stmt *st, void *arg)
+{
+    struct outbox_row_cb *cb = arg;
+    struct rr_outbox_row r = {
+        .id = sqlite3_column_int64(st, 0),
+        .escalation_id = sqlite3_column_int64(st, 1),
+        .alert_id = sqlite3_column_int64(st, 2),
+        .team = text(st, 3),
+        .channel = text(st, 4),
+        .kind = text(st, 5),
+        .state = text(st, 6),
+        .result = text(st, 7),
+        .line = text(st, 8),
+        .last_error = text(st, 9),
+        .attempts = sqlite3_column_int(st, 10),
+        .created_ms = sqlite3_column_int64(st, 11),
+        .next_attempt_ms = sqlite3_column_int64(st, 12),
+        .sent_ms = sqlite3_column_int64(st, 13),
+    };
+    return cb->fn(cb->ctx, &r);
 }
 
 static enum rr_err each_row(struct rr_store *store, sqlite3_stmt *st, rr_outbox_row_fn fn,
                             void *ctx, struct rr_diag *diag)
 {
-    enum rr_err err = RR_OK;
-    int rc;
-    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct rr_outbox_row r = {
-            .id = sqlite3_column_int64(st, 0),
-            .escalation_id = sqlite3_column_int64(st, 1),
-            .alert_id = sqlite3_column_int64(st, 2),
-            .team = text(st, 3),
-            .channel = text(st, 4),
-            .kind = text(st, 5),
-            .state = text(st, 6),
-            .result = text(st, 7),
-            .line = text(st, 8),
-            .last_error = text(st, 9),
-            .attempts = sqlite3_column_int(st, 10),
-            .created_ms = sqlite3_column_int64(st, 11),
-            .next_attempt_ms = sqlite3_column_int64(st, 12),
-            .sent_ms = sqlite3_column_int64(st, 13),
-        };
-        err = fn(ctx, &r);
-    }
-    if (!err && rc != SQLITE_DONE)
-        err = rr__store_fail(store, rc, "list pages", diag);
-    sqlite3_reset(st);
-    return err;
+    struct outbox_row_cb cb = {fn, ctx};
+    return for_each_row(store, st, "list pages", outbox_row, &cb, diag);
 }
 
 enum rr_err rr_outbox_list(struct rr_store *store, const char *state, int limit,
@@ -463,8 +501,8 @@ static enum rr_err change_one(struct rr_store *store, sqlite3_stmt *st, int64_t 
 {
     enum rr_err err = rr__store_run(store, st, what, diag);
     if (!err && sqlite3_changes(rr__store_db(store)) == 0)
-        err = rr_diag_set(diag, RR_ERR_NOTFOUND,
-                          "%s: no pending or dead page with id %lld", what, (long long)id);
+        err = rr_diag_set(diag, RR_ERR_NOTFOUND, "%s: no pending or dead page with id %lld", what,
+                          (long long)id);
     return err;
 }
 
@@ -490,6 +528,26 @@ enum rr_err rr_outbox_drop(struct rr_store *store, int64_t id, struct rr_diag *d
     return change_one(store, st, id, "drop", diag);
 }
 
+struct delivery_cb {
+    rr_delivery_row_fn fn;
+    void *ctx;
+};
+
+static enum rr_err delivery_row(sqlite3_stmt *st, void *arg)
+{
+    struct delivery_cb *cb = arg;
+    struct rr_delivery_row d = {
+        .outbox_id = sqlite3_column_int64(st, 0),
+        .attempt = sqlite3_column_int(st, 1),
+        .at_ms = sqlite3_column_int64(st, 2),
+        .status = (long)sqlite3_column_int64(st, 3),
+        .outcome = text(st, 4),
+        .detail = text(st, 5),
+        .duration_ms = sqlite3_column_int64(st, 6),
+    };
+    return cb->fn(cb->ctx, &d);
+}
+
 enum rr_err rr_outbox_deliveries_of(struct rr_store *store, int64_t escalation_id,
                                     rr_delivery_row_fn fn, void *ctx, struct rr_diag *diag)
 {
@@ -498,23 +556,8 @@ enum rr_err rr_outbox_deliveries_of(struct rr_store *store, int64_t escalation_i
     if (err)
         return err;
     sqlite3_bind_int64(st, 1, escalation_id);
-    int rc;
-    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct rr_delivery_row d = {
-            .outbox_id = sqlite3_column_int64(st, 0),
-            .attempt = sqlite3_column_int(st, 1),
-            .at_ms = sqlite3_column_int64(st, 2),
-            .status = (long)sqlite3_column_int64(st, 3),
-            .outcome = text(st, 4),
-            .detail = text(st, 5),
-            .duration_ms = sqlite3_column_int64(st, 6),
-        };
-        err = fn(ctx, &d);
-    }
-    if (!err && rc != SQLITE_DONE)
-        err = rr__store_fail(store, rc, "list deliveries", diag);
-    sqlite3_reset(st);
-    return err;
+    struct delivery_cb cb = {fn, ctx};
+    return for_each_row(store, st, "list deliveries", delivery_row, &cb, diag);
 }
 
 static void bind_escalation_query(sqlite3_stmt *st, const struct rr_escalation_query *q)
@@ -525,6 +568,37 @@ static void bind_escalation_query(sqlite3_stmt *st, const struct rr_escalation_q
     sqlite3_bind_int64(st, 4, q->since_ms);
     sqlite3_bind_int(st, 5, q->misrouted);
     sqlite3_bind_int64(st, 6, q->id);
+}
+
+struct escalation_cb {
+    rr_escalation_row_fn fn;
+    void *ctx;
+};
+
+static enum rr_err escalation_row(sqlite3_stmt *st, void *arg)
+{
+    struct escalation_cb *cb = arg;
+    struct rr_escalation_row r = {
+        .id = sqlite3_column_int64(st, 0),
+        .alert_id = sqlite3_column_int64(st, 1),
+        .team = text(st, 2),
+        .layer = text(st, 3),
+        .route = text(st, 4),
+        .runbook = text(st, 5),
+        .decision_json = text(st, 6),
+        .channels = text(st, 7),
+        .dedup_key = text(st, 8),
+        .status = text(st, 9),
+        .created_ms = sqlite3_column_int64(st, 10),
+        .resolved_ms = sqlite3_column_int64(st, 11),
+        .fingerprint = text(st, 12),
+        .alertname = text(st, 13),
+        .starts_at = text(st, 14),
+        .alert_status = text(st, 15),
+        .labels_json = text(st, 16),
+        .annotations_json = text(st, 17),
+    };
+    return cb->fn(cb->ctx, &r);
 }
 
 enum rr_err rr_outbox_escalations(struct rr_store *store, const struct rr_escalation_query *q,
@@ -543,32 +617,6 @@ enum rr_err rr_outbox_escalations(struct rr_store *store, const struct rr_escala
     bind_escalation_query(st, q);
     sqlite3_bind_int64(st, 7, q->limit ? q->limit : 100);
     sqlite3_bind_int64(st, 8, q->offset);
-    int rc;
-    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct rr_escalation_row r = {
-            .id = sqlite3_column_int64(st, 0),
-            .alert_id = sqlite3_column_int64(st, 1),
-            .team = text(st, 2),
-            .layer = text(st, 3),
-            .route = text(st, 4),
-            .runbook = text(st, 5),
-            .decision_json = text(st, 6),
-            .channels = text(st, 7),
-            .dedup_key = text(st, 8),
-            .status = text(st, 9),
-            .created_ms = sqlite3_column_int64(st, 10),
-            .resolved_ms = sqlite3_column_int64(st, 11),
-            .fingerprint = text(st, 12),
-            .alertname = text(st, 13),
-            .starts_at = text(st, 14),
-            .alert_status = text(st, 15),
-            .labels_json = text(st, 16),
-            .annotations_json = text(st, 17),
-        };
-        err = fn(ctx, &r);
-    }
-    if (!err && rc != SQLITE_DONE)
-        err = rr__store_fail(store, rc, "list escalations", diag);
-    sqlite3_reset(st);
-    return err;
+    struct escalation_cb cb = {fn, ctx};
+    return for_each_row(store, st, "list escalations", escalation_row, &cb, diag);
 }
