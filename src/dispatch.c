@@ -497,7 +497,10 @@ static void *dispatcher_main(void *arg)
         struct work *done = d->done;
         d->done = NULL;
         bool stopping = d->stopping;
-        unsigned slots = d->n_senders > d->in_flight ? d->n_senders - d->in_flight : 0;
+        /* Claim ahead of the senders: each claim is a trip through the writer's group commit,
+         * so claiming only for idle senders would cap sending at a few pages per commit. */
+        unsigned slots =
+            RR_DISPATCH_CLAIM_AHEAD > d->in_flight ? RR_DISPATCH_CLAIM_AHEAD - d->in_flight : 0;
         pthread_mutex_unlock(&d->lock);
         unsigned finished = 0;
         for (struct work *w = done; w; w = w->next)
