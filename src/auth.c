@@ -93,18 +93,17 @@ static enum rr_err load_basic(struct rr_auth *a, const char *path, struct rr_dia
         if (*line && *line != '#') {
             const char *colon = strchr(line, ':');
             if (!colon || colon == line) {
-                err = rr_diag_set(diag, RR_ERR_CONFIG, "%s:%d: want user:password", path,
-                                  lineno);
+                err = rr_diag_set(diag, RR_ERR_CONFIG, "%s:%d: want user:password", path, lineno);
             } else {
                 char enc[1024];
                 size_t n = strlen(line);
                 if (n > 700)
                     err = rr_diag_set(diag, RR_ERR_LIMIT, "%s:%d: line too long", path, lineno);
                 else
-                    err = add_accepted(a, "Basic",
-                                       rr_base64_encode((const unsigned char *)line, n, enc,
-                                                        sizeof enc),
-                                       path, diag);
+                    err = add_accepted(
+                        a, "Basic",
+                        rr_base64_encode((const unsigned char *)line, n, enc, sizeof enc), path,
+                        diag);
             }
         }
         line = next;

@@ -69,10 +69,14 @@ static enum rr_kind kind_from_alertname(const char *name)
     static const struct {
         const char *part;
         enum rr_kind kind;
-    } table[] = {{"NonDeterminism", RR_KIND_WORKFLOW_FAILURE}, {"Fail", RR_KIND_WORKFLOW_FAILURE},
-                 {"Error", RR_KIND_WORKFLOW_FAILURE},          {"Latency", RR_KIND_LATENCY},
-                 {"Backlog", RR_KIND_QUEUE_DEPTH},             {"Queue", RR_KIND_QUEUE_DEPTH},
-                 {"Poller", RR_KIND_QUEUE_DEPTH},              {"Slots", RR_KIND_QUEUE_DEPTH}};
+    } table[] = {{"NonDeterminism", RR_KIND_WORKFLOW_FAILURE},
+                 {"Fail", RR_KIND_WORKFLOW_FAILURE},
+                 {"Error", RR_KIND_WORKFLOW_FAILURE},
+                 {"Latency", RR_KIND_LATENCY},
+                 {"Backlog", RR_KIND_QUEUE_DEPTH},
+                 {"Queue", RR_KIND_QUEUE_DEPTH},
+                 {"Poller", RR_KIND_QUEUE_DEPTH},
+                 {"Slots", RR_KIND_QUEUE_DEPTH}};
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
         if (strstr(name, table[i].part))
             return table[i].kind;
@@ -106,8 +110,8 @@ static bool parse_layer(const char *v, enum rr_layer *out)
     return true;
 }
 
-static bool label_in(const struct rr_labelset *labels, const char *name,
-                     const char *const values[], const char **hit)
+static bool label_in(const struct rr_labelset *labels, const char *name, const char *const values[],
+                     const char **hit)
 {
     const char *v = rr_labelset_get(labels, name);
     for (size_t i = 0; v && values[i]; i++) {
@@ -126,8 +130,8 @@ static void builtin_layer(const struct rr_labelset *labels, struct rr_decision *
     static const char *const namespace_scope[] = {"Namespace", NULL};
     static const char *const app_failures[] = {"NonDeterminismError", "WorkflowError",
                                                "PayloadsTooLarge", "GrpcMessageTooLarge", NULL};
-    static const char *const services[] = {"frontend", "internal-frontend", "history",
-                                           "matching", "worker", NULL};
+    static const char *const services[] = {
+        "frontend", "internal-frontend", "history", "matching", "worker", NULL};
     const char *v = NULL;
     const char *ns = d->canon[RR_CANON_NAMESPACE];
     d->fallback = RR_LAYER_APPLICATION;
@@ -191,8 +195,7 @@ void rr_classify_base(const struct rr_routing *routing, const struct rr_labelset
         d->fallback = RR_LAYER_APPLICATION;
         enum rr_layer fb;
         if (label_layer == RR_LAYER_AMBIGUOUS &&
-            parse_layer(rr_labelset_get(labels, "layer_fallback"), &fb) &&
-            fb != RR_LAYER_AMBIGUOUS)
+            parse_layer(rr_labelset_get(labels, "layer_fallback"), &fb) && fb != RR_LAYER_AMBIGUOUS)
             d->fallback = fb;
         evidence(d, "no route matched; the alert's layer label says '%s'",
                  rr_layer_name(label_layer));
@@ -246,20 +249,24 @@ static void correlate(const struct rr_settings *s, const struct rr_evidence_set 
     }
     if (n_seen >= s->platform_namespaces) {
         d->layer = RR_LAYER_PLATFORM;
-        evidence(d, "ambiguous, but %s fires on %zu namespaces at once (%s, %s, ...): "
-                    "a shared cause", d->alertname, n_seen, seen[0], seen[1]);
+        evidence(d,
+                 "ambiguous, but %s fires on %zu namespaces at once (%s, %s, ...): "
+                 "a shared cause",
+                 d->alertname, n_seen, seen[0], seen[1]);
         return;
     }
     d->layer = d->fallback;
-    evidence(d, "ambiguous: no platform alert firing and %s fires on %zu namespace%s "
-                "(platform from %u): fallback %s",
+    evidence(d,
+             "ambiguous: no platform alert firing and %s fires on %zu namespace%s "
+             "(platform from %u): fallback %s",
              d->alertname, n_seen, n_seen == 1 ? "" : "s", s->platform_namespaces,
              rr_layer_name(d->fallback));
 }
 
 /* ==== Step 4: team ==== */
 
-static const struct rr_team *label_team(const struct rr_routing *routing, const struct rr_decision *d)
+static const struct rr_team *label_team(const struct rr_routing *routing,
+                                        const struct rr_decision *d)
 {
     const char *t = d->canon[RR_CANON_TEAM];
     return t ? rr_routing_team(routing, t) : NULL;
@@ -292,14 +299,15 @@ static void decide_platform_team(const struct rr_routing *routing, struct rr_dec
         label_team(routing, d),
         route_team != d->team ? route_team : NULL,
     };
-    static const char *const why[4] = {"owns namespace", "owns task queue", "is named by the team label", "is the route's team"};
+    static const char *const why[4] = {"owns namespace", "owns task queue",
+                                       "is named by the team label", "is the route's team"};
     for (int i = 0; i < 4; i++) {
         if (cands[i] && cands[i]->layer == RR_LAYER_APPLICATION) {
             d->affected_team = cands[i];
-            evidence(d, "affected team: %s (%s%s%s)", cands[i]->name, why[i],
-                     i < 2 ? " " : "",
-                     i == 0 ? d->canon[RR_CANON_NAMESPACE]
-                            : i == 1 ? d->canon[RR_CANON_TASK_QUEUE] : "");
+            evidence(d, "affected team: %s (%s%s%s)", cands[i]->name, why[i], i < 2 ? " " : "",
+                     i == 0   ? d->canon[RR_CANON_NAMESPACE]
+                     : i == 1 ? d->canon[RR_CANON_TASK_QUEUE]
+                              : "");
             break;
         }
     }
@@ -332,8 +340,10 @@ static void decide_application_team(const struct rr_routing *routing, struct rr_
         d->owner_source = RR_OWNER_UNOWNED;
         if (d->canon[RR_CANON_TEAM])
             evidence(d, "the team label '%s' names no known team", d->canon[RR_CANON_TEAM]);
-        evidence(d, "unowned: no route team, known team label, namespace or task queue owner; "
-                    "sent to %s", d->team->name);
+        evidence(d,
+                 "unowned: no route team, known team label, namespace or task queue owner; "
+                 "sent to %s",
+                 d->team->name);
     }
 }
 
@@ -470,7 +480,7 @@ enum rr_err rr_decision_to_json(const struct rr_decision *d, struct rr_buf *out)
 
 const char *rr_owner_source_name(enum rr_owner_source s)
 {
-    static const char *const names[] = {"route", "team_label", "namespace",
-                                        "task_queue", "platform", "unowned"};
+    static const char *const names[] = {"route",      "team_label", "namespace",
+                                        "task_queue", "platform",   "unowned"};
     return names[s];
 }

@@ -80,8 +80,8 @@ enum rr_err rr_time_parse(const char *s, size_t len, struct rr_time *out, struct
     static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int year, mon, day, hh, mm, ss;
     const char *bad = "not an RFC 3339 time";
-    if (len < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
-        s[13] != ':' || s[16] != ':')
+    if (len < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' ||
+        s[16] != ':')
         return rr_diag_set(diag, RR_ERR_INVAL, "%s", bad);
     if (digits(s, 4, &year) || digits(s + 5, 2, &mon) || digits(s + 8, 2, &day) ||
         digits(s + 11, 2, &hh) || digits(s + 14, 2, &mm) || digits(s + 17, 2, &ss))
@@ -139,8 +139,8 @@ const char *rr_time_format(struct rr_time t, char *buf, size_t cap)
         while (n > 1 && frac[n - 1] == '0') /* nsec != 0: stops before the '.' */
             frac[--n] = '\0';
     }
-    snprintf(buf, cap, "%04lld-%02d-%02dT%02d:%02d:%02d%sZ", (long long)y, m, d,
-             (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), frac);
+    snprintf(buf, cap, "%04lld-%02d-%02dT%02d:%02d:%02d%sZ", (long long)y, m, d, (int)(rem / 3600),
+             (int)(rem / 60 % 60), (int)(rem % 60), frac);
     return buf;
 }
 

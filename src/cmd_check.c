@@ -60,8 +60,9 @@ static void warn_literal_secrets(const struct rr_routing *routing)
                     "use url_env or url_file\n",
                     t->pos.file, t->pos.line, t->pos.col, t->name);
         if (t->pagerduty.endpoint && strstr(t->pagerduty.endpoint, "routing_key"))
-            fprintf(stderr, "%s:%u:%u: warning: team %s: the PagerDuty url looks like it "
-                            "carries a key; use routing_key_env or routing_key_file\n",
+            fprintf(stderr,
+                    "%s:%u:%u: warning: team %s: the PagerDuty url looks like it "
+                    "carries a key; use routing_key_env or routing_key_file\n",
                     t->pos.file, t->pos.line, t->pos.col, t->name);
     }
 }

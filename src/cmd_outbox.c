@@ -29,8 +29,7 @@ static enum rr_err print_row(void *ctx, const struct rr_outbox_row *r)
            rr_clock_format_ms(r->created_ms, created, sizeof created),
            strcmp(r->state, "pending") ? "-"
                                        : rr_clock_format_ms(r->next_attempt_ms, next, sizeof next),
-           r->line,
-           r->last_error ? "  last error: " : "", r->last_error ? r->last_error : "");
+           r->line, r->last_error ? "  last error: " : "", r->last_error ? r->last_error : "");
     return RR_OK;
 }
 
@@ -98,8 +97,8 @@ int rr_cmd_outbox(int argc, char **argv)
     }
     enum rr_err err;
     if (list) {
-        printf("%-6s %-8s %-9s %-8s %-16s %-9s %8s  %-24s  %-24s  %s\n", "ID", "STATE",
-               "CHANNEL", "KIND", "TEAM", "RESULT", "ATTEMPTS", "CREATED", "NEXT ATTEMPT", "PAGE");
+        printf("%-6s %-8s %-9s %-8s %-16s %-9s %8s  %-24s  %-24s  %s\n", "ID", "STATE", "CHANNEL",
+               "KIND", "TEAM", "RESULT", "ATTEMPTS", "CREATED", "NEXT ATTEMPT", "PAGE");
         err = rr_outbox_list(store, cfg.state, 1000, print_row, NULL, &diag);
     } else {
         err = rr_store_begin(store, &diag);

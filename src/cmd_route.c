@@ -97,11 +97,13 @@ static enum rr_err add_fact(void *ctx, const char *alertname, const char *ns, co
     struct db_facts *f = ctx;
     if (f->n == sizeof f->items / sizeof f->items[0])
         return RR_OK;
-    f->items[f->n++] = (struct rr_fact){
-        .alertname = keep(f, alertname), .namespace = keep(f, ns), .cluster = keep(f, cluster),
-        .base_layer = !strcmp(base_layer, "platform") ? RR_LAYER_PLATFORM
-                      : !strcmp(base_layer, "application") ? RR_LAYER_APPLICATION
-                                                           : RR_LAYER_AMBIGUOUS};
+    f->items[f->n++] =
+        (struct rr_fact){.alertname = keep(f, alertname),
+                         .namespace = keep(f, ns),
+                         .cluster = keep(f, cluster),
+                         .base_layer = !strcmp(base_layer, "platform")      ? RR_LAYER_PLATFORM
+                                       : !strcmp(base_layer, "application") ? RR_LAYER_APPLICATION
+                                                                            : RR_LAYER_AMBIGUOUS};
     return RR_OK;
 }
 
@@ -145,8 +147,8 @@ static enum rr_err print_one(void *ctx, size_t i, const struct rr_decision *d)
     if (!o->json)
         return print_text(o, i, d);
     const struct rr_alert *a = &o->webhook->alerts[i];
-    enum rr_err err = rr_buf_printf(&o->out, "%s{\"fingerprint\":\"%s\",\"labels\":",
-                                    i ? "," : "", a->fingerprint);
+    enum rr_err err = rr_buf_printf(&o->out, "%s{\"fingerprint\":\"%s\",\"labels\":", i ? "," : "",
+                                    a->fingerprint);
     if (!err)
         err = rr_labelset_to_json(&a->labels, &o->out);
     if (!err)
@@ -187,10 +189,11 @@ int rr_cmd_route(int argc, char **argv)
         goto out;
     }
     if (cfg.help) {
-        printf("usage: runbook-router route --payload FILE [--format json|text] [--db PATH]\n"
-               "       runbook-router route label=value ... [--format json|text] [--db PATH]\n\n"
-               "Prints the decision (layer, team, kind, route, runbook, evidence) for each alert.\n"
-               "Exit 0 when decisions print, 2 bad arguments or payload, 3 config not loadable.\n\n");
+        printf(
+            "usage: runbook-router route --payload FILE [--format json|text] [--db PATH]\n"
+            "       runbook-router route label=value ... [--format json|text] [--db PATH]\n\n"
+            "Prints the decision (layer, team, kind, route, runbook, evidence) for each alert.\n"
+            "Exit 0 when decisions print, 2 bad arguments or payload, 3 config not loadable.\n\n");
         rr_config_usage(RR_CMD_ROUTE, stdout);
         goto out;
     }
@@ -233,8 +236,8 @@ int rr_cmd_route(int argc, char **argv)
     o.webhook = wh;
     err = o.json ? rr_buf_puts(&o.out, "{\"alerts\":[") : RR_OK;
     if (!err)
-        err = rr_classify_request(snap->routing, snap->runbooks, wh,
-                                  facts ? db_stored_facts : NULL, facts, print_one, &o);
+        err = rr_classify_request(snap->routing, snap->runbooks, wh, facts ? db_stored_facts : NULL,
+                                  facts, print_one, &o);
     if (!err && o.json)
         err = rr_buf_puts(&o.out, "]}\n");
     if (err) {

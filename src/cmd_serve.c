@@ -14,13 +14,13 @@
 #include "rr/buf.h"
 #include "rr/cli.h"
 #include "rr/config.h"
+#include "rr/dispatch.h"
 #include "rr/http.h"
 #include "rr/ingest.h"
-#include "rr/dispatch.h"
 #include "rr/live.h"
+#include "rr/log.h"
 #include "rr/notify.h"
 #include "rr/pager.h"
-#include "rr/log.h"
 
 #define PEM_MAX_BYTES (1 << 20)
 
@@ -103,7 +103,8 @@ int rr_cmd_serve(int argc, char **argv)
         code = fail(RR_EXIT_LOAD, "cannot load credentials", &diag);
         goto out;
     }
-    if (cfg.tls_cert && (read_pem(cfg.tls_cert, &cert, &diag) || read_pem(cfg.tls_key, &key, &diag))) {
+    if (cfg.tls_cert &&
+        (read_pem(cfg.tls_cert, &cert, &diag) || read_pem(cfg.tls_key, &key, &diag))) {
         code = fail(RR_EXIT_LOAD, "cannot load TLS certificate or key", &diag);
         goto out;
     }
@@ -128,8 +129,11 @@ int rr_cmd_serve(int argc, char **argv)
         goto out;
     }
     /* The dispatcher writes through ingest's group commits: one writer for the database. */
-    struct rr_dispatch_options dopts = {.db_path = cfg.db, .ingest = ingest, .live = live,
-                                        .external_url = cfg.external_url, .dry_run = dry_run};
+    struct rr_dispatch_options dopts = {.db_path = cfg.db,
+                                        .ingest = ingest,
+                                        .live = live,
+                                        .external_url = cfg.external_url,
+                                        .dry_run = dry_run};
     if (rr_dispatch_start(&dopts, &dispatch, &diag)) {
         code = fail(RR_EXIT_RUNTIME, "cannot start the page dispatcher", &diag);
         goto out;
@@ -151,8 +155,8 @@ int rr_cmd_serve(int argc, char **argv)
     }
     char qdb[512];
     RR_INFO("listening", "addr=%s port=%u tls=%s auth=%s db=%s", cfg.listen,
-            (unsigned)rr_http_port(http), cert ? "on" : "off",
-            rr_auth_enabled(auth) ? "on" : "off", rr_log_q(qdb, sizeof qdb, cfg.db));
+            (unsigned)rr_http_port(http), cert ? "on" : "off", rr_auth_enabled(auth) ? "on" : "off",
+            rr_log_q(qdb, sizeof qdb, cfg.db));
 
     struct rr_snapshot *snap = rr_live_acquire(live);
     RR_INFO("configuration loaded", "teams=%zu routes=%zu runbooks=%zu",
@@ -163,7 +167,7 @@ int rr_cmd_serve(int argc, char **argv)
     RR_INFO("stopping", "signal=%s", sig == SIGINT ? "SIGINT" : "SIGTERM");
 
 out:
-    rr_http_stop(http);   /* finishes in-flight requests, their commits included */
+    rr_http_stop(http); /* finishes in-flight requests, their commits included */
     /* No new webhooks now; the dispatcher finishes its sends and records them through ingest,
      * so it stops first. */
     if (ingest)

@@ -15,17 +15,18 @@
 enum kind { K_STRING, K_BOOL, K_BYTES, K_LOGLEVEL, K_LIST };
 
 struct option_desc {
-    const char *flag;   /* without the leading "--" */
+    const char *flag; /* without the leading "--" */
     enum kind kind;
-    size_t offset;      /* into struct rr_config */
-    const char *def;    /* default as text, NULL = unset */
-    unsigned commands;  /* enum rr_command bits */
+    size_t offset;     /* into struct rr_config */
+    const char *def;   /* default as text, NULL = unset */
+    unsigned commands; /* enum rr_command bits */
     const char *help;
 };
 
 #define ALL_CONFIG (RR_CMD_SERVE | RR_CMD_CHECK | RR_CMD_ROUTE | RR_CMD_COVERAGE | RR_CMD_REPLAY)
-#define ALL_DB     (RR_CMD_SERVE | RR_CMD_ROUTE | RR_CMD_REPORT | RR_CMD_REROUTE | RR_CMD_REPLAY | RR_CMD_OUTBOX)
-#define OFF(f)     offsetof(struct rr_config, f)
+#define ALL_DB                                                                                     \
+    (RR_CMD_SERVE | RR_CMD_ROUTE | RR_CMD_REPORT | RR_CMD_REROUTE | RR_CMD_REPLAY | RR_CMD_OUTBOX)
+#define OFF(f) offsetof(struct rr_config, f)
 
 static const struct option_desc options[] = {
     {"listen", K_STRING, OFF(listen), "127.0.0.1:9095", RR_CMD_SERVE,
@@ -69,8 +70,8 @@ static void env_name(const char *flag, char *out, size_t cap)
     out[o] = '\0';
 }
 
-static enum rr_err set_value(struct rr_config *cfg, const struct option_desc *d,
-                             const char *value, const char *source, struct rr_diag *diag)
+static enum rr_err set_value(struct rr_config *cfg, const struct option_desc *d, const char *value,
+                             const char *source, struct rr_diag *diag)
 {
     char *field = (char *)cfg + d->offset;
     switch (d->kind) {
@@ -106,8 +107,8 @@ static enum rr_err set_value(struct rr_config *cfg, const struct option_desc *d,
     case K_LOGLEVEL: {
         enum rr_log_level level;
         if (rr_log_level_parse(value, &level))
-            return rr_diag_set(diag, RR_ERR_INVAL,
-                               "%s: want debug, info, warn or error, got '%s'", source, value);
+            return rr_diag_set(diag, RR_ERR_INVAL, "%s: want debug, info, warn or error, got '%s'",
+                               source, value);
         memcpy(field, &level, sizeof level);
         return RR_OK;
     }

@@ -57,8 +57,8 @@ static enum rr_err add(struct walker *wk, char *path, struct rr_diag *diag)
     struct rr_dir_files *out = wk->out;
     if (out->n == wk->w->max_files) {
         free(path);
-        return rr_diag_set(diag, RR_ERR_LIMIT, "%s: more than %zu %s", wk->root,
-                           wk->w->max_files, wk->w->noun);
+        return rr_diag_set(diag, RR_ERR_LIMIT, "%s: more than %zu %s", wk->root, wk->w->max_files,
+                           wk->w->noun);
     }
     if (out->n == wk->cap) {
         wk->cap = wk->cap ? wk->cap * 2 : 32;
@@ -97,8 +97,8 @@ static enum rr_err walk(struct walker *wk, const char *dir, unsigned depth, stru
             err = sys_error(diag, path, "cannot stat");
         } else if (S_ISDIR(st.st_mode)) {
             if (depth + 1 > wk->w->max_depth || depth + 1 > MAX_DEPTH_TRACKED)
-                err = rr_diag_set(diag, RR_ERR_LIMIT, "%s: directories nested deeper than %u",
-                                  path, wk->w->max_depth);
+                err = rr_diag_set(diag, RR_ERR_LIMIT, "%s: directories nested deeper than %u", path,
+                                  wk->w->max_depth);
             else
                 err = walk(wk, path, depth + 1, diag);
         } else if (S_ISREG(st.st_mode) && wanted(wk->w, e->d_name)) {

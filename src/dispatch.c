@@ -34,8 +34,8 @@ struct work {
     int64_t id, escalation_id, alert_id, created_ms;
     int attempt;
     char *team, *channel, *kind, *line;
-    char *payload;   /* owned */
-    char *url;       /* owned secret: wiped before free */
+    char *payload; /* owned */
+    char *url;     /* owned secret: wiped before free */
     enum rr_channel_kind channel_kind;
     struct rr_delivery_result result;
     const char *local_outcome; /* "dry_run" / "unconfigured" / "permanent": not sent */
@@ -47,15 +47,15 @@ struct rr_dispatch {
     pthread_t thread;
     pthread_t *senders;
     unsigned n_senders;
-    uint64_t rng;           /* dispatcher thread only: jitter */
-    int64_t gauges_ms;      /* dispatcher thread only: monotonic ms of the last gauge update */
+    uint64_t rng;      /* dispatcher thread only: jitter */
+    int64_t gauges_ms; /* dispatcher thread only: monotonic ms of the last gauge update */
 
-    pthread_mutex_t lock;   /* guards the fields below */
+    pthread_mutex_t lock; /* guards the fields below */
     pthread_cond_t wake_dispatcher;
     pthread_cond_t wake_senders;
-    struct work *todo;      /* claimed, waiting for a sender */
-    struct work *done;      /* attempted, waiting to be recorded */
-    unsigned in_flight;     /* claimed and not yet recorded */
+    struct work *todo;  /* claimed, waiting for a sender */
+    struct work *done;  /* attempted, waiting to be recorded */
+    unsigned in_flight; /* claimed and not yet recorded */
     bool kicked;
     bool stopping;
 };
@@ -83,8 +83,8 @@ static enum rr_err write_through(struct rr_dispatch *d,
                                  void *ctx, struct rr_diag *diag)
 {
     if (d->o.ingest) {
-        struct rr_ingest_job job = {.write = fn, .write_ctx = ctx,
-                                    .received_ms = rr_clock_wall_ms()};
+        struct rr_ingest_job job = {
+            .write = fn, .write_ctx = ctx, .received_ms = rr_clock_wall_ms()};
         enum rr_err err = rr_ingest_submit_wait(d->o.ingest, &job);
         if (err)
             *diag = job.diag;
@@ -151,8 +151,10 @@ static enum rr_err render_digest(struct rr_dispatch *d, struct work *w, struct r
         v[k] = lines.data + i;
         i += strlen(lines.data + i) + 1;
     }
-    struct rr_page_content p = {.kind = RR_PAGE_DIGEST, .team = w->team,
-                                .external_url = d->o.external_url, .digest_lines = v,
+    struct rr_page_content p = {.kind = RR_PAGE_DIGEST,
+                                .team = w->team,
+                                .external_url = d->o.external_url,
+                                .digest_lines = v,
                                 .n_digest = n};
     struct rr_buf body;
     rr_buf_init(&body, (size_t)1 << 20);
@@ -275,18 +277,27 @@ static enum rr_err enqueue_fallback(struct rr_dispatch *d, struct rr_store *stor
                  "id=%lld team=%s channel=%s", (long long)w->id, w->team, w->channel);
         return RR_OK;
     }
-    struct rr_page_content p = {.kind = RR_PAGE_FALLBACK, .escalation_id = w->escalation_id,
-                                .alertname = w->line, .team = platform->name,
-                                .failed_team = w->team, .failed_channel = w->channel,
-                                .failure = w->result.detail, .external_url = d->o.external_url};
+    struct rr_page_content p = {.kind = RR_PAGE_FALLBACK,
+                                .escalation_id = w->escalation_id,
+                                .alertname = w->line,
+                                .team = platform->name,
+                                .failed_team = w->team,
+                                .failed_channel = w->channel,
+                                .failure = w->result.detail,
+                                .external_url = d->o.external_url};
     struct rr_buf body;
     rr_buf_init(&body, (size_t)1 << 20);
     enum rr_err err = rr_notify_render_slack(&p, &body);
     char line[700];
     snprintf(line, sizeof line, "fallback for %s/%s: %s", w->team, w->channel, w->line);
-    struct rr_outbox_new row = {.escalation_id = w->escalation_id, .alert_id = w->alert_id,
-                                .team = platform->name, .channel = "slack", .kind = "fallback",
-                                .payload = body.data, .line = line, .created_ms = now,
+    struct rr_outbox_new row = {.escalation_id = w->escalation_id,
+                                .alert_id = w->alert_id,
+                                .team = platform->name,
+                                .channel = "slack",
+                                .kind = "fallback",
+                                .payload = body.data,
+                                .line = line,
+                                .created_ms = now,
                                 .next_attempt_ms = now};
     if (!err)
         err = rr_outbox_enqueue(store, &row, NULL, diag);
@@ -323,15 +334,21 @@ static enum rr_err record_one(struct rr_dispatch *d, struct rr_store *store,
             retry_after = RR_DISPATCH_SLACK_429_DEFAULT_MS;
         next = now + backoff_ms(d, w->attempt, retry_after);
     } else {
-        outcome = w->local_outcome ? "permanent"
-                  : w->result.outcome == RR_DELIVERY_RETRY ? "retry" : "permanent";
+        outcome = w->local_outcome                         ? "permanent"
+                  : w->result.outcome == RR_DELIVERY_RETRY ? "retry"
+                                                           : "permanent";
         state = "dead";
         result = "failed";
     }
-    struct rr_outbox_attempt a = {.id = w->id, .attempt = w->attempt, .at_ms = now,
-                                  .status = w->result.status, .outcome = outcome,
-                                  .detail = w->result.detail, .duration_ms = w->result.duration_ms,
-                                  .state = state, .result = result ? result : "retrying",
+    struct rr_outbox_attempt a = {.id = w->id,
+                                  .attempt = w->attempt,
+                                  .at_ms = now,
+                                  .status = w->result.status,
+                                  .outcome = outcome,
+                                  .detail = w->result.detail,
+                                  .duration_ms = w->result.duration_ms,
+                                  .state = state,
+                                  .result = result ? result : "retrying",
                                   .next_attempt_ms = next};
     enum rr_err err = rr_outbox_record(store, &a, diag);
     if (!err && !strcmp(state, "dead")) {
@@ -373,8 +390,11 @@ static bool record_done(struct rr_dispatch *d, struct work *done)
     size_t n = 0;
     for (struct work *w = done; w; w = w->next)
         n++;
-    struct record_ctx c = {.d = d, .snap = snap, .done = done,
-                           .recs = rr_xcalloc(n, sizeof *c.recs), .now = rr_clock_wall_ms()};
+    struct record_ctx c = {.d = d,
+                           .snap = snap,
+                           .done = done,
+                           .recs = rr_xcalloc(n, sizeof *c.recs),
+                           .now = rr_clock_wall_ms()};
     enum rr_err err = write_through(d, record_write, &c, &diag);
     if (err) {
         char q[600];
@@ -601,8 +621,7 @@ enum rr_err rr_dispatch_start(const struct rr_dispatch_options *opts, struct rr_
         return err;
     }
     if (recovered)
-        RR_INFO("resuming pages interrupted by the last stop", "pages=%lld",
-                (long long)recovered);
+        RR_INFO("resuming pages interrupted by the last stop", "pages=%lld", (long long)recovered);
     pthread_mutex_init(&d->lock, NULL);
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);

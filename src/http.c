@@ -15,12 +15,13 @@
 
 #include <jansson.h>
 
-#include "http_int.h"
 #include "rr/auth.h"
 #include "rr/clock.h"
 #include "rr/log.h"
 #include "rr/metrics.h"
 #include "rr/store.h"
+
+#include "http_int.h"
 
 static enum MHD_Result handle_healthy(struct request *req)
 {
@@ -41,8 +42,8 @@ static enum MHD_Result handle_metrics(struct request *req)
     rr_buf_init(&out, (size_t)16 << 20);
     enum MHD_Result r;
     if (rr_metrics_render(&out) == RR_OK)
-        r = http_reply_text(req, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
-                            out.data, out.len);
+        r = http_reply_text(req, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", out.data,
+                            out.len);
     else
         r = http_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
                              "metrics: exposition too large");
@@ -59,8 +60,7 @@ static const struct handler handlers[] = {
     {.method = "POST", .path = "/-/reload", .fn = http_handle_reload},
     {.method = "GET", .path = "/runbooks/", .fn = http_handle_runbook, .prefix = true},
     {.method = "GET", .path = "/api/v1/escalations", .fn = http_handle_escalations},
-    {.method = "GET", .path = "/api/v1/escalations/", .fn = http_handle_escalation,
-     .prefix = true},
+    {.method = "GET", .path = "/api/v1/escalations/", .fn = http_handle_escalation, .prefix = true},
 };
 #define N_HANDLERS (sizeof handlers / sizeof handlers[0])
 
@@ -108,8 +108,7 @@ static enum MHD_Result reply_error_with_header(struct request *req, int status, 
         text = strdup("{\"error\":\"internal\",\"detail\":\"unprintable detail\"}");
     if (!text)
         abort();
-    enum MHD_Result r =
-        queue(req, status, "application/json", text, strlen(text), header, value);
+    enum MHD_Result r = queue(req, status, "application/json", text, strlen(text), header, value);
     free(text);
     if (status >= 400) {
         char qpath[256], qdetail[512];
@@ -200,26 +199,23 @@ static enum MHD_Result admit(struct request *req, const char *url, const char *m
     req->handler = h;
     if (h->prefix)
         req->path_arg = url + strlen(h->path);
-    if (!h->public && !rr_auth_check(http->opts.auth,
-                                     MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
-                                                                 "Authorization")))
+    if (!h->public &&
+        !rr_auth_check(http->opts.auth,
+                       MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Authorization")))
         return reply_error_with_header(req, MHD_HTTP_UNAUTHORIZED, "unauthorized",
                                        "authorization: missing or wrong credentials",
                                        "WWW-Authenticate", rr_auth_challenge(http->opts.auth));
     if (!h->takes_json_body)
         return MHD_YES;
-    const char *ctype =
-        MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Content-Type");
+    const char *ctype = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Content-Type");
     if (!is_json_media_type(ctype))
         return http_reply_error(req, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
                                 ctype ? "content-type: want application/json"
                                       : "content-type: missing, want application/json");
-    const char *clen =
-        MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Content-Length");
+    const char *clen = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Content-Length");
     if (clen && strtoull(clen, NULL, 10) > http->opts.max_body_bytes) {
         char detail[128];
-        snprintf(detail, sizeof detail, "body: larger than %zu bytes",
-                 http->opts.max_body_bytes);
+        snprintf(detail, sizeof detail, "body: larger than %zu bytes", http->opts.max_body_bytes);
         return http_reply_error(req, MHD_HTTP_CONTENT_TOO_LARGE, "payload_too_large", detail);
     }
     return MHD_YES;
@@ -228,9 +224,8 @@ static enum MHD_Result admit(struct request *req, const char *url, const char *m
 /* ==== libmicrohttpd callbacks ==== */
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     (void)version;
     struct rr_http *http = cls;
@@ -265,8 +260,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             snprintf(detail, sizeof detail, "body: larger than %zu bytes",
                      http->opts.max_body_bytes);
             *upload_data_size = 0;
-            enum MHD_Result r = http_reply_error(req, MHD_HTTP_CONTENT_TOO_LARGE,
-                                                 "payload_too_large", detail);
+            enum MHD_Result r =
+                http_reply_error(req, MHD_HTTP_CONTENT_TOO_LARGE, "payload_too_large", detail);
             return r == MHD_YES ? MHD_YES : MHD_NO;
         }
         *upload_data_size = 0;
@@ -311,8 +306,8 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ==== Start and stop ==== */
 
-static enum rr_err resolve_listen(const char *listen, struct sockaddr_storage *addr,
-                                  socklen_t *len, struct rr_diag *diag)
+static enum rr_err resolve_listen(const char *listen, struct sockaddr_storage *addr, socklen_t *len,
+                                  struct rr_diag *diag)
 {
     char host[256];
     const char *colon = strrchr(listen, ':');
@@ -328,13 +323,13 @@ static enum rr_err resolve_listen(const char *listen, struct sockaddr_storage *a
         return rr_diag_set(diag, RR_ERR_INVAL, "listen address '%s': host too long", listen);
     memcpy(host, h, hlen);
     host[hlen] = '\0';
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *res = NULL;
     int rc = getaddrinfo(host, colon + 1, &hints, &res);
     if (rc != 0 || !res)
-        return rr_diag_set(diag, RR_ERR_INVAL, "listen address '%s': %s", listen,
-                           gai_strerror(rc));
+        return rr_diag_set(diag, RR_ERR_INVAL, "listen address '%s': %s", listen, gai_strerror(rc));
     memcpy(addr, res->ai_addr, res->ai_addrlen);
     *len = res->ai_addrlen;
     freeaddrinfo(res);
@@ -370,12 +365,11 @@ enum rr_err rr_http_start(const struct rr_http_options *opts, struct rr_http **o
     struct MHD_OptionItem no_opts[] = {{MHD_OPTION_END, 0, NULL}};
     http->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, http, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)RR_HTTP_IDLE_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)RR_HTTP_MAX_CONNECTIONS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned)RR_HTTP_MAX_CONNECTIONS_PER_IP, MHD_OPTION_NOTIFY_COMPLETED, on_completed, http,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)RR_HTTP_IDLE_TIMEOUT_S,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)RR_HTTP_MAX_CONNECTIONS,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)RR_HTTP_MAX_CONNECTIONS_PER_IP,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, http, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
         MHD_OPTION_ARRAY, opts->tls_cert_pem ? tls_opts : no_opts, MHD_OPTION_END);
     if (!http->daemon) {
         pthread_mutex_destroy(&http->readers_lock);
@@ -390,8 +384,7 @@ enum rr_err rr_http_start(const struct rr_http_options *opts, struct rr_http **o
 
 uint16_t rr_http_port(const struct rr_http *http)
 {
-    const union MHD_DaemonInfo *info =
-        MHD_get_daemon_info(http->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(http->daemon, MHD_DAEMON_INFO_BIND_PORT);
     return info ? info->port : 0;
 }
 

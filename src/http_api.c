@@ -13,9 +13,10 @@
 
 #include <jansson.h>
 
-#include "http_int.h"
 #include "rr/clock.h"
 #include "rr/store.h"
+
+#include "http_int.h"
 
 #define API_DEFAULT_LIMIT 100
 #define API_MAX_LIMIT     10000
@@ -66,11 +67,13 @@ static enum MHD_Result on_arg(void *cls, enum MHD_ValueKind kind, const char *ke
         ok = http_parse_since(value, &q->since_ms);
     else if (!strcmp(key, "team"))
         q->team = value;
-    else if (!strcmp(key, "layer"))
-        ok = !strcmp(value, "platform") || !strcmp(value, "application"), q->layer = value;
-    else if (!strcmp(key, "status"))
-        ok = !strcmp(value, "firing") || !strcmp(value, "resolved"), q->status = value;
-    else if (!strcmp(key, "fingerprint"))
+    else if (!strcmp(key, "layer")) {
+        q->layer = value;
+        ok = !strcmp(value, "platform") || !strcmp(value, "application");
+    } else if (!strcmp(key, "status")) {
+        q->status = value;
+        ok = !strcmp(value, "firing") || !strcmp(value, "resolved");
+    } else if (!strcmp(key, "fingerprint"))
         q->fingerprint = value;
     else if (!strcmp(key, "limit"))
         ok = http_parse_count(value, 1, API_MAX_LIMIT, &q->limit);
@@ -79,7 +82,8 @@ static enum MHD_Result on_arg(void *cls, enum MHD_ValueKind kind, const char *ke
     else {
         snprintf(f->error, sizeof f->error,
                  "%.64s: unknown filter (known: since, team, layer, status, fingerprint, "
-                 "limit, offset)", key);
+                 "limit, offset)",
+                 key);
         return MHD_NO;
     }
     if (!ok) {
@@ -119,8 +123,9 @@ static enum rr_err add_row(const struct rr_alert_row *row, void *ctx)
     json_object_set_new(o, "status", json_string(row->status));
     json_object_set_new(o, "labels", http_json_text_or_null(row->labels_json));
     json_object_set_new(o, "annotations", http_json_text_or_null(row->annotations_json));
-    json_object_set_new(o, "receivedAt",
-                        json_string(rr_clock_format_ms(row->received_ms, received, sizeof received)));
+    json_object_set_new(
+        o, "receivedAt",
+        json_string(rr_clock_format_ms(row->received_ms, received, sizeof received)));
     json_object_set_new(o, "updatedAt",
                         json_string(rr_clock_format_ms(row->updated_ms, updated, sizeof updated)));
     json_object_set_new(o, "repeats", json_integer(row->repeats));

@@ -6,10 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "http_int.h"
 #include "rr/live.h"
 #include "rr/log.h"
 #include "rr/metrics.h"
+
+#include "http_int.h"
 
 enum rr_err rr_http_reload_config(struct rr_live *live, const char *trigger, struct rr_diag *diag)
 {
@@ -17,13 +18,14 @@ enum rr_err rr_http_reload_config(struct rr_live *live, const char *trigger, str
     char q[600];
     if (err) {
         rr_metrics_add(RR_M_RELOADS_FAILED, 1);
-        RR_ERROR("reload failed, the previous configuration keeps serving",
-                 "trigger=%s detail=%s", trigger, rr_log_q(q, sizeof q, diag->msg));
+        RR_ERROR("reload failed, the previous configuration keeps serving", "trigger=%s detail=%s",
+                 trigger, rr_log_q(q, sizeof q, diag->msg));
     } else {
         struct rr_snapshot *s = rr_live_acquire(live);
         rr_metrics_add(RR_M_RELOADS_OK, 1);
-        RR_INFO("configuration reloaded", "trigger=%s generation=%u teams=%zu routes=%zu runbooks=%zu",
-                trigger, s->generation, rr_routing_team_count(s->routing),
+        RR_INFO("configuration reloaded",
+                "trigger=%s generation=%u teams=%zu routes=%zu runbooks=%zu", trigger,
+                s->generation, rr_routing_team_count(s->routing),
                 rr_routing_route_count(s->routing), rr_runbooks_count(s->runbooks));
         rr_live_release(live, s);
     }

@@ -13,10 +13,11 @@
 
 #include <jansson.h>
 
-#include "http_int.h"
 #include "rr/clock.h"
 #include "rr/outbox.h"
 #include "rr/store.h"
+
+#include "http_int.h"
 
 struct esc_filter {
     struct rr_escalation_query q;
@@ -62,7 +63,8 @@ static enum MHD_Result on_arg(void *cls, enum MHD_ValueKind kind, const char *ke
     } else {
         snprintf(f->error, sizeof f->error,
                  "%.64s: unknown filter (known: team, layer, since, status, misrouted, limit, "
-                 "offset)", key);
+                 "offset)",
+                 key);
         return MHD_NO;
     }
     if (want) {
@@ -114,10 +116,10 @@ static enum rr_err add_page(void *ctx, const struct rr_outbox_row *r)
     json_array_append_new(
         ctx, json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:i, s:o, s:o, s:o}", "id",
                        (json_int_t)r->id, "team", r->team, "channel", r->channel, "kind", r->kind,
-                       "state", r->state, "result", r->result ? json_string(r->result) : json_null(),
-                       "attempts", r->attempts, "createdAt", time_or_null(r->created_ms),
-                       "sentAt", time_or_null(r->sent_ms), "lastError",
-                       r->last_error ? json_string(r->last_error) : json_null()));
+                       "state", r->state, "result",
+                       r->result ? json_string(r->result) : json_null(), "attempts", r->attempts,
+                       "createdAt", time_or_null(r->created_ms), "sentAt", time_or_null(r->sent_ms),
+                       "lastError", r->last_error ? json_string(r->last_error) : json_null()));
     return RR_OK;
 }
 
@@ -126,8 +128,8 @@ static enum rr_err add_delivery(void *ctx, const struct rr_delivery_row *r)
     json_array_append_new(ctx, json_pack("{s:I, s:i, s:o, s:I, s:s, s:s, s:I}", "page",
                                          (json_int_t)r->outbox_id, "attempt", r->attempt, "at",
                                          time_or_null(r->at_ms), "status", (json_int_t)r->status,
-                                         "outcome", r->outcome, "detail", r->detail,
-                                         "durationMs", (json_int_t)r->duration_ms));
+                                         "outcome", r->outcome, "detail", r->detail, "durationMs",
+                                         (json_int_t)r->duration_ms));
     return RR_OK;
 }
 
@@ -166,8 +168,8 @@ enum MHD_Result http_handle_escalations(struct request *req)
         json_decref(list);
         return store_failed(req, &diag);
     }
-    return reply_json_value(req, 200,
-                            json_pack("{s:I, s:o}", "total", (json_int_t)total, "escalations", list));
+    return reply_json_value(
+        req, 200, json_pack("{s:I, s:o}", "total", (json_int_t)total, "escalations", list));
 }
 
 enum MHD_Result http_handle_escalation(struct request *req)

@@ -5,12 +5,12 @@
 #ifndef RR_HTTP_INT_H
 #define RR_HTTP_INT_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include <microhttpd.h>
-#include <pthread.h>
 
 #include "rr/alert.h"
 #include "rr/buf.h"
@@ -39,10 +39,10 @@ struct request {
     struct rr_buf body;            /* capped at max_body_bytes */
     int64_t start_ns;              /* monotonic, for the deadline and the access log */
     enum request_state state;
-    bool counts_as_webhook;        /* counted in runbook_router_webhook_requests_total */
-    int status;                    /* the status answered, for metrics and the log */
-    struct rr_webhook *webhook;    /* owned once parsed */
-    struct rr_ingest_job job;      /* in flight while state == REQ_WAITING */
+    bool counts_as_webhook;     /* counted in runbook_router_webhook_requests_total */
+    int status;                 /* the status answered, for metrics and the log */
+    struct rr_webhook *webhook; /* owned once parsed */
+    struct rr_ingest_job job;   /* in flight while state == REQ_WAITING */
 };
 
 typedef enum MHD_Result (*handler_fn)(struct request *req);

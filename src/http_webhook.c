@@ -8,9 +8,10 @@
 #define RR_LOG_MODULE "http"
 #include <stdio.h>
 
-#include "http_int.h"
 #include "rr/clock.h"
 #include "rr/log.h"
+
+#include "http_int.h"
 
 static void on_committed(struct rr_ingest_job *job)
 {
@@ -22,8 +23,8 @@ static void on_committed(struct rr_ingest_job *job)
 enum MHD_Result http_handle_webhook(struct request *req)
 {
     struct rr_diag diag = {{0}};
-    enum rr_err err = rr_webhook_parse(req->body.data ? req->body.data : "", req->body.len,
-                                       &req->webhook, &diag);
+    enum rr_err err =
+        rr_webhook_parse(req->body.data ? req->body.data : "", req->body.len, &req->webhook, &diag);
     if (err) {
         const char *code = err == RR_ERR_LIMIT ? "limit_exceeded" : "invalid_payload";
         return http_reply_error(req, 400, code, diag.msg);
@@ -45,13 +46,15 @@ enum MHD_Result http_handle_webhook_resumed(struct request *req)
     const struct rr_ingest_job *job = &req->job;
     if (job->err) {
         char detail[600];
-        snprintf(detail, sizeof detail, "store: %s", job->diag.msg[0] ? job->diag.msg
-                                                                       : rr_strerror(job->err));
+        snprintf(detail, sizeof detail, "store: %s",
+                 job->diag.msg[0] ? job->diag.msg : rr_strerror(job->err));
         return http_reply_error(req, 503, "store_unavailable", detail);
     }
     char body[160];
-    snprintf(body, sizeof body, "{\"status\":\"stored\",\"alerts\":%zu,\"stored\":%u,"
-             "\"duplicates\":%u}", req->webhook->n_alerts, job->stored, job->duplicates);
+    snprintf(body, sizeof body,
+             "{\"status\":\"stored\",\"alerts\":%zu,\"stored\":%u,"
+             "\"duplicates\":%u}",
+             req->webhook->n_alerts, job->stored, job->duplicates);
     RR_DEBUG("webhook stored", "alerts=%zu stored=%u duplicates=%u", req->webhook->n_alerts,
              job->stored, job->duplicates);
     return http_reply_json(req, 200, body);

@@ -42,12 +42,12 @@ struct rr_ingest {
     struct rr_ingest_job *head, *tail; /* FIFO of queued jobs, linked through job->next */
     bool stopping;                     /* refuse new jobs; the writer exits once drained */
 
-    struct rr_store *store; /* owned; the writer thread's alone while it runs */
-    struct rr_live *live;   /* borrowed; NULL: alerts are stored unclassified */
-    const char *external_url;          /* borrowed: base of links in pages */
+    struct rr_store *store;              /* owned; the writer thread's alone while it runs */
+    struct rr_live *live;                /* borrowed; NULL: alerts are stored unclassified */
+    const char *external_url;            /* borrowed: base of links in pages */
     _Atomic(void (*)(void *)) on_commit; /* after each successful commit, or NULL */
     _Atomic(void *) on_commit_ctx;
-    int64_t next_probe_ns;  /* writer only: monotonic time of the next probe */
+    int64_t next_probe_ns; /* writer only: monotonic time of the next probe */
 
     atomic_bool ready; /* last commit or probe succeeded and writable */
     _Atomic uint64_t batches, commits, commit_failures, jobs_committed, jobs_failed, probes;

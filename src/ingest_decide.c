@@ -7,10 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ingest_int.h"
 #include "rr/buf.h"
 #include "rr/classify.h"
 #include "rr/metrics.h"
+
+#include "ingest_int.h"
 
 /* The stored part of the evidence set for one request; strings owned here. */
 struct facts {
@@ -138,8 +139,7 @@ static enum rr_err store_decided(void *arg, size_t i, const struct rr_decision *
     if (outcome == RR_STORE_NEW_EPISODE) {
         tally_decision(c->tally, d);
         err = rr_pager_new_episode(c->store, c->snap, c->external_url, alert, d, c->json.data,
-                                   alert_id, c->job->received_ms, &c->tally->pager,
-                                   &c->job->diag);
+                                   alert_id, c->job->received_ms, &c->tally->pager, &c->job->diag);
     } else if (outcome == RR_STORE_RESOLVED) {
         err = rr_pager_resolved(c->store, c->snap, c->external_url, alert, alert_id,
                                 c->job->received_ms, &c->tally->pager, &c->job->diag);
@@ -171,11 +171,15 @@ enum rr_err ingest_store_alerts(struct rr_store *store, const struct rr_snapshot
         }
         return err;
     }
-    struct job_ctx c = {.store = store, .snap = snap, .external_url = external_url, .job = job,
-                        .receipt = receipt, .tally = tally};
+    struct job_ctx c = {.store = store,
+                        .snap = snap,
+                        .external_url = external_url,
+                        .job = job,
+                        .receipt = receipt,
+                        .tally = tally};
     rr_buf_init(&c.json, (size_t)1 << 20);
-    enum rr_err err = rr_classify_request(snap->routing, snap->runbooks, wh, stored_facts, &c,
-                                          store_decided, &c);
+    enum rr_err err =
+        rr_classify_request(snap->routing, snap->runbooks, wh, stored_facts, &c, store_decided, &c);
     rr_buf_release(&c.json);
     facts_release(&c.facts);
     return err;

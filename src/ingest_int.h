@@ -24,7 +24,7 @@ struct ingest_tally {
     uint64_t unowned;
     uint64_t without_runbook;
     struct rr_pager_tally pager; /* escalations and pages written */
-    struct route_count *routes; /* owned */
+    struct route_count *routes;  /* owned */
     size_t n_routes, cap_routes;
 };
 

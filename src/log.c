@@ -50,15 +50,14 @@ const char *rr_log_q(char *buf, size_t cap, const char *value)
     return buf;
 }
 
-void rr_log_write(enum rr_log_level level, const char *module, const char *msg, const char *kv,
-                  ...)
+void rr_log_write(enum rr_log_level level, const char *module, const char *msg, const char *kv, ...)
 {
     char line[2048];
     char ts[40];
     char qmsg[512];
     rr_clock_format_ms(rr_clock_wall_ms(), ts, sizeof ts);
-    int n = snprintf(line, sizeof line, "ts=%s level=%s module=%s msg=%s", ts,
-                     level_names[level], module, rr_log_q(qmsg, sizeof qmsg, msg));
+    int n = snprintf(line, sizeof line, "ts=%s level=%s module=%s msg=%s", ts, level_names[level],
+                     module, rr_log_q(qmsg, sizeof qmsg, msg));
     if (n < 0)
         return;
     size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;

@@ -52,8 +52,8 @@ static const struct counter_desc counters[RR_M_COUNTER_COUNT] = {
                                     "production coverage gap.",
                                     NULL},
     [RR_M_ESCALATIONS] = {"runbook_router_escalations_total", "Escalations created.", NULL},
-    [RR_M_RELOADS_OK] = {"runbook_router_config_reloads_total",
-                         "Configuration reloads, by result.", "result=\"success\""},
+    [RR_M_RELOADS_OK] = {"runbook_router_config_reloads_total", "Configuration reloads, by result.",
+                         "result=\"success\""},
     [RR_M_RELOADS_FAILED] = {"runbook_router_config_reloads_total",
                              "Configuration reloads, by result.", "result=\"failure\""},
 };
@@ -165,8 +165,8 @@ static uint64_t hash_name(const char *s)
 }
 
 /* The slot of a name in a table, created when create is set; NULL when absent or full. */
-static struct keyed_counter *keyed_slot(struct keyed_counter *table, size_t slots,
-                                        const char *key, bool create)
+static struct keyed_counter *keyed_slot(struct keyed_counter *table, size_t slots, const char *key,
+                                        bool create)
 {
     size_t i = (size_t)(hash_name(key) % slots);
     for (size_t probe = 0; probe < slots; probe++, i = (i + 1) % slots) {
@@ -240,8 +240,7 @@ void rr_metrics_observe_delivery(int64_t ms)
         }
     }
     atomic_fetch_add_explicit(&delivery_count, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&delivery_sum_ms, (uint64_t)(ms > 0 ? ms : 0),
-                              memory_order_relaxed);
+    atomic_fetch_add_explicit(&delivery_sum_ms, (uint64_t)(ms > 0 ? ms : 0), memory_order_relaxed);
 }
 
 void rr_metrics_set_outbox(int64_t pending, int64_t oldest_age_ms)
@@ -264,8 +263,8 @@ static enum rr_err render_paging(struct rr_buf *out)
         char team[128], channel[32], result[32];
         if (sscanf(key, "%127[^\t]\t%31[^\t]\t%31s", team, channel, result) != 3)
             continue;
-        err = rr_buf_printf(out, "%s{team=\"%s\",channel=\"%s\",result=\"%s\"} %llu\n", name,
-                            team, channel, result,
+        err = rr_buf_printf(out, "%s{team=\"%s\",channel=\"%s\",result=\"%s\"} %llu\n", name, team,
+                            channel, result,
                             (unsigned long long)atomic_load(&page_counters[i].value));
     }
     if (!err)
@@ -293,8 +292,8 @@ static enum rr_err render_paging(struct rr_buf *out)
     }
     uint64_t count = atomic_load(&delivery_count);
     if (!err)
-        err = rr_buf_printf(out, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.3f\n%s_count %llu\n",
-                            name, (unsigned long long)count, name,
+        err = rr_buf_printf(out, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.3f\n%s_count %llu\n", name,
+                            (unsigned long long)count, name,
                             (double)atomic_load(&delivery_sum_ms) / 1000.0, name,
                             (unsigned long long)count);
     return err;
@@ -339,8 +338,8 @@ static enum rr_err render_counters(struct rr_buf *out)
         const struct counter_desc *d = &counters[i];
         /* A family's HELP/TYPE is written once, before its first sample. */
         if (i == 0 || counters[i - 1].name != d->name)
-            err = rr_buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n", d->name, d->help,
-                                d->name);
+            err =
+                rr_buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n", d->name, d->help, d->name);
         if (!err)
             err = rr_buf_printf(out, "%s%s%s%s %llu\n", d->name, d->labels ? "{" : "",
                                 d->labels ? d->labels : "", d->labels ? "}" : "",
@@ -353,8 +352,8 @@ static enum rr_err render_webhook_requests(struct rr_buf *out)
 {
     const char *name = "runbook_router_webhook_requests_total";
     enum rr_err err = rr_buf_printf(
-        out, "# HELP %s Webhook requests answered, by HTTP status code.\n# TYPE %s counter\n",
-        name, name);
+        out, "# HELP %s Webhook requests answered, by HTTP status code.\n# TYPE %s counter\n", name,
+        name);
     for (size_t i = 0; i < N_CODES && !err; i++)
         err = rr_buf_printf(out, "%s{code=\"%d\"} %llu\n", name, webhook_codes[i],
                             (unsigned long long)atomic_load(&webhook_requests[i]));
@@ -380,8 +379,8 @@ static enum rr_err render_commits(struct rr_buf *out)
     }
     uint64_t count = atomic_load(&commit_count);
     if (!err)
-        err = rr_buf_printf(out, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.9f\n%s_count %llu\n",
-                            name, (unsigned long long)count, name,
+        err = rr_buf_printf(out, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.9f\n%s_count %llu\n", name,
+                            (unsigned long long)count, name,
                             (double)atomic_load(&commit_sum_ns) / 1e9, name,
                             (unsigned long long)count);
     if (!err)

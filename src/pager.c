@@ -121,7 +121,9 @@ static void page_line(char *out, size_t cap, const struct rr_page_content *p, co
              p->alertname ? p->alertname : "?", p->namespace ? " namespace=" : "",
              p->namespace ? p->namespace : "", p->severity ? p->severity : "-", team,
              trigger ? " runbook=" : "",
-             !trigger ? "" : p->runbook_url ? p->runbook_url : "none");
+             !trigger         ? ""
+             : p->runbook_url ? p->runbook_url
+                              : "none");
 }
 
 /* The body of a page, or NULL. Paging must never keep an alert from being stored, so a page
@@ -153,8 +155,7 @@ static enum rr_err storm_fold(struct rr_store *store, const struct rr_snapshot *
         t->storm_team = NULL;
         t->storm_digest_id = 0;
         err = rr_outbox_storm_count(store, row->team, row->created_ms - s->storm_window_ms,
-                                    s->storm_max_pages, &t->storm_count, &t->storm_oldest_ms,
-                                    diag);
+                                    s->storm_max_pages, &t->storm_count, &t->storm_oldest_ms, diag);
         if (err)
             return err;
         t->storm_team = row->team;
@@ -168,8 +169,11 @@ static enum rr_err storm_fold(struct rr_store *store, const struct rr_snapshot *
     if (!t->storm_digest_id)
         err = rr_outbox_open_digest(store, row->team, &t->storm_digest_id, diag);
     if (!err && !t->storm_digest_id) {
-        struct rr_outbox_new dg = {.team = row->team, .channel = "slack", .kind = "digest",
-                                   .line = "storm digest", .created_ms = row->created_ms,
+        struct rr_outbox_new dg = {.team = row->team,
+                                   .channel = "slack",
+                                   .kind = "digest",
+                                   .line = "storm digest",
+                                   .created_ms = row->created_ms,
                                    .next_attempt_ms = t->storm_oldest_ms + s->storm_window_ms};
         err = rr_outbox_enqueue(store, &dg, &t->storm_digest_id, diag);
     }
@@ -202,8 +206,8 @@ enum rr_err rr_pager_new_episode(struct rr_store *store, const struct rr_snapsho
     if (alert->status != RR_ALERT_FIRING)
         return RR_OK; /* first seen already resolved: nothing to wake anyone for */
     unsigned channels = rr_team_channels(d->team, rr_labelset_get(&alert->labels, "severity"));
-    bool fyi = d->layer == RR_LAYER_PLATFORM && d->affected_team &&
-               d->affected_team->slack.configured;
+    bool fyi =
+        d->layer == RR_LAYER_PLATFORM && d->affected_team && d->affected_team->slack.configured;
     if (!channels && !fyi)
         return RR_OK;
     struct page_build b;
@@ -214,14 +218,17 @@ enum rr_err rr_pager_new_episode(struct rr_store *store, const struct rr_snapsho
     enum rr_err err = RR_OK;
     if (channels) {
         char names[32];
-        snprintf(names, sizeof names, "%s%s%s",
-                 channels & RR_CHANNEL_PAGERDUTY ? "pagerduty" : "",
+        snprintf(names, sizeof names, "%s%s%s", channels & RR_CHANNEL_PAGERDUTY ? "pagerduty" : "",
                  (channels & RR_CHANNEL_PAGERDUTY) && (channels & RR_CHANNEL_SLACK) ? "," : "",
                  channels & RR_CHANNEL_SLACK ? "slack" : "");
-        struct rr_escalation_new e = {.alert_id = alert_id, .team = d->team->name,
-                                      .layer = b.page.layer, .route = b.page.route,
-                                      .runbook = b.page.runbook_id, .decision_json = decision_json,
-                                      .channels = names, .dedup_key = b.page.dedup_key,
+        struct rr_escalation_new e = {.alert_id = alert_id,
+                                      .team = d->team->name,
+                                      .layer = b.page.layer,
+                                      .route = b.page.route,
+                                      .runbook = b.page.runbook_id,
+                                      .decision_json = decision_json,
+                                      .channels = names,
+                                      .dedup_key = b.page.dedup_key,
                                       .created_ms = now_ms};
         err = rr_outbox_create_escalation(store, &e, &b.page.escalation_id, diag);
         tally->escalations += !err;
@@ -235,9 +242,13 @@ enum rr_err rr_pager_new_episode(struct rr_store *store, const struct rr_snapsho
         const char *rk = ch == RR_CHANNEL_PAGERDUTY
                              ? rr_secret_resolve(&d->team->pagerduty, key, sizeof key)
                              : NULL;
-        struct rr_outbox_new row = {.escalation_id = b.page.escalation_id, .alert_id = alert_id,
-                                    .team = d->team->name, .channel = rr_channel_name(ch),
-                                    .kind = "trigger", .line = line, .created_ms = now_ms,
+        struct rr_outbox_new row = {.escalation_id = b.page.escalation_id,
+                                    .alert_id = alert_id,
+                                    .team = d->team->name,
+                                    .channel = rr_channel_name(ch),
+                                    .kind = "trigger",
+                                    .line = line,
+                                    .created_ms = now_ms,
                                     .next_attempt_ms = now_ms};
         if (ch == RR_CHANNEL_SLACK) {
             err = enqueue_slack(store, snap, &row, &b.page, &body, tally, diag);
@@ -250,9 +261,13 @@ enum rr_err rr_pager_new_episode(struct rr_store *store, const struct rr_snapsho
     if (!err && fyi) {
         b.page.kind = RR_PAGE_FYI;
         page_line(line, sizeof line, &b.page, d->affected_team->name);
-        struct rr_outbox_new row = {.escalation_id = 0, .alert_id = alert_id,
-                                    .team = d->affected_team->name, .channel = "slack",
-                                    .kind = "fyi", .line = line, .created_ms = now_ms,
+        struct rr_outbox_new row = {.escalation_id = 0,
+                                    .alert_id = alert_id,
+                                    .team = d->affected_team->name,
+                                    .channel = "slack",
+                                    .kind = "fyi",
+                                    .line = line,
+                                    .created_ms = now_ms,
                                     .next_attempt_ms = now_ms};
         err = enqueue_slack(store, snap, &row, &b.page, &body, tally, diag);
         tally->pages += !err;
@@ -285,9 +300,14 @@ static enum rr_err resolve_one(void *arg, const char *team, const char *channel,
     const char *payload = render(pd ? RR_CHANNEL_PAGERDUTY : RR_CHANNEL_SLACK, &c->b->page,
                                  routing_key && *routing_key ? routing_key : NULL, c->body);
     struct rr_outbox_new row = {.escalation_id = c->b->page.escalation_id,
-                                .alert_id = c->alert_id, .team = team, .channel = channel,
-                                .kind = "resolve", .payload = payload, .line = line,
-                                .created_ms = c->now_ms, .next_attempt_ms = c->now_ms};
+                                .alert_id = c->alert_id,
+                                .team = team,
+                                .channel = channel,
+                                .kind = "resolve",
+                                .payload = payload,
+                                .line = line,
+                                .created_ms = c->now_ms,
+                                .next_attempt_ms = c->now_ms};
     enum rr_err err = rr_outbox_enqueue(c->store, &row, NULL, c->diag);
     c->tally->pages += !err;
     return err;

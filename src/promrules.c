@@ -337,8 +337,10 @@ static enum rr_err load_dir(struct rr_promrules *set, const char *dir, size_t *t
 {
     static const char *const suffixes[] = {".yml", ".yaml", NULL};
     /* The cap counts rule files across every --rules argument. */
-    struct rr_dir_walk w = {.suffixes = suffixes, .max_files = RR_PROMRULES_MAX_FILES - *total,
-                            .max_depth = RR_PROMRULES_MAX_DEPTH, .noun = "rule files"};
+    struct rr_dir_walk w = {.suffixes = suffixes,
+                            .max_files = RR_PROMRULES_MAX_FILES - *total,
+                            .max_depth = RR_PROMRULES_MAX_DEPTH,
+                            .noun = "rule files"};
     struct rr_dir_files files = {NULL, 0};
     enum rr_err err = rr_dir_files(dir, &w, &files, diag);
     *total += files.n;

@@ -127,7 +127,8 @@ static const char *const migrations[] = {
     "DROP INDEX alerts_firing_name;"
     "CREATE INDEX alerts_platform_firing ON alerts (base_layer, status, updated_at, cluster,"
     "  alertname);"
-    "CREATE INDEX alerts_name_firing ON alerts (alertname, status, updated_at, cluster, namespace);",
+    "CREATE INDEX alerts_name_firing ON alerts (alertname, status, updated_at, cluster, "
+    "namespace);",
     /* 5: "on which distinct namespaces does this alert fire?" as a skip-scan: ordered by
      * namespace, each step seeks past a whole namespace, so thousands of episodes of one
      * alertname in one namespace cost one index seek, not a scan. */
@@ -136,7 +137,7 @@ static const char *const migrations[] = {
     "  cluster);",
 };
 #define WRITER_CACHE_SIZE (-16384) /* PRAGMA cache_size for the writer: negative means KiB */
-#define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
+#define SCHEMA_VERSION    ((int)(sizeof migrations / sizeof migrations[0]))
 
 enum stmt {
     ST_BEGIN,
@@ -198,10 +199,11 @@ static const char *const stmt_sql[ST_COUNT] = {
      * ?1 in its cluster ?2 (an episode or the alert without a cluster matches any): is one
      * platform-layer? On which distinct namespaces does its alertname ?3 fire (enough of them
      * to decide, ?4)? Both read covering indexes and stop early. */
-    [ST_FACTS_PLATFORM] = "SELECT alertname, cluster FROM alerts"
-                          " WHERE base_layer = 'platform' AND status = 'firing'"
-                          " AND updated_at >= ?1 AND (?2 IS NULL OR cluster IS NULL OR cluster = ?2)"
-                          " LIMIT 1",
+    [ST_FACTS_PLATFORM] =
+        "SELECT alertname, cluster FROM alerts"
+        " WHERE base_layer = 'platform' AND status = 'firing'"
+        " AND updated_at >= ?1 AND (?2 IS NULL OR cluster IS NULL OR cluster = ?2)"
+        " LIMIT 1",
     [ST_FACTS_NAME] =
         "WITH RECURSIVE ns(n) AS ("
         " SELECT (SELECT min(namespace) FROM alerts WHERE alertname = ?3 AND status = 'firing'"
@@ -233,14 +235,14 @@ static const struct {
 #define N_LIST_MASKS (1u << N_FILTERS)
 
 struct rr_store {
-    sqlite3 *db;                            /* owned */
-    bool readonly;                          /* opened SQLITE_OPEN_READONLY */
-    sqlite3_stmt *stmt[ST_COUNT];           /* owned, prepared at open */
-    sqlite3_stmt *list_rows[N_LIST_MASKS];  /* owned, prepared on first use, by filter mask */
-    sqlite3_stmt *list_count[N_LIST_MASKS]; /* likewise, the count(*) twin */
+    sqlite3 *db;                                  /* owned */
+    bool readonly;                                /* opened SQLITE_OPEN_READONLY */
+    sqlite3_stmt *stmt[ST_COUNT];                 /* owned, prepared at open */
+    sqlite3_stmt *list_rows[N_LIST_MASKS];        /* owned, prepared on first use, by filter mask */
+    sqlite3_stmt *list_count[N_LIST_MASKS];       /* likewise, the count(*) twin */
     sqlite3_stmt *outbox[RR__STORE_OUTBOX_STMTS]; /* owned, store_outbox.c's, on first use */
-    int64_t last_alert_id;                  /* alerts.id of the last rr_store_put_alert */
-    struct rr_buf labels;                   /* scratch JSON of rr_store_put_alert */
+    int64_t last_alert_id;                        /* alerts.id of the last rr_store_put_alert */
+    struct rr_buf labels;                         /* scratch JSON of rr_store_put_alert */
     struct rr_buf annotations;
 };
 
@@ -597,10 +599,9 @@ enum rr_err rr_store_put_alert(struct rr_store *store, const struct rr_alert *al
     sqlite3_bind_text(st, 8, or_empty(alert->generator_url), -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 9, received_ms);
     sqlite3_bind_int64(st, 10, receipt_id);
-    const char *fields[4] = {decision ? decision->json : NULL,
-                             decision ? decision->base_layer : NULL,
-                             decision ? decision->namespace : NULL,
-                             decision ? decision->cluster : NULL};
+    const char *fields[4] = {
+        decision ? decision->json : NULL, decision ? decision->base_layer : NULL,
+        decision ? decision->namespace : NULL, decision ? decision->cluster : NULL};
     for (int i = 0; i < 4; i++) {
         if (fields[i])
             sqlite3_bind_text(st, 11 + i, fields[i], -1, SQLITE_STATIC);
@@ -780,10 +781,9 @@ enum rr_err rr_store_probe(struct rr_store *store, int64_t now_ms, struct rr_dia
     return err;
 }
 
-enum rr_err rr_store_firing_facts(struct rr_store *store, int64_t since_ms,
-                                  const char *alertname, const char *cluster,
-                                  unsigned max_namespaces, rr_fact_row_fn fn, void *ctx,
-                                  struct rr_diag *diag)
+enum rr_err rr_store_firing_facts(struct rr_store *store, int64_t since_ms, const char *alertname,
+                                  const char *cluster, unsigned max_namespaces, rr_fact_row_fn fn,
+                                  void *ctx, struct rr_diag *diag)
 {
     enum rr_err err = RR_OK;
     int rc;

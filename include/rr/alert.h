@@ -34,14 +34,14 @@
 #include "rr/err.h"
 
 /* Caps on untrusted input. Over a REJECT cap: 400. Over a TRUNCATE cap: truncated, counted. */
-#define RR_ALERT_MAX_DEPTH           16    /* JSON nesting, any field (reject) */
-#define RR_ALERT_MAX_ALERTS          10000 /* alerts per request (reject) */
-#define RR_ALERT_MAX_LABELS          128   /* labels per label set (reject) */
-#define RR_ALERT_MAX_LABEL_NAME      256   /* bytes in a label name (reject) */
-#define RR_ALERT_MAX_LABEL_VALUE     4096  /* bytes in a label value (reject) */
-#define RR_ALERT_MAX_ANNOTATIONS     128   /* annotations per alert; extras dropped (truncate) */
-#define RR_ALERT_MAX_ANNOTATION      16384 /* bytes in an annotation value (truncate) */
-#define RR_ALERT_MAX_STRING          16384 /* bytes in receiver, groupKey, URLs... (truncate) */
+#define RR_ALERT_MAX_DEPTH       16    /* JSON nesting, any field (reject) */
+#define RR_ALERT_MAX_ALERTS      10000 /* alerts per request (reject) */
+#define RR_ALERT_MAX_LABELS      128   /* labels per label set (reject) */
+#define RR_ALERT_MAX_LABEL_NAME  256   /* bytes in a label name (reject) */
+#define RR_ALERT_MAX_LABEL_VALUE 4096  /* bytes in a label value (reject) */
+#define RR_ALERT_MAX_ANNOTATIONS 128   /* annotations per alert; extras dropped (truncate) */
+#define RR_ALERT_MAX_ANNOTATION  16384 /* bytes in an annotation value (truncate) */
+#define RR_ALERT_MAX_STRING      16384 /* bytes in receiver, groupKey, URLs... (truncate) */
 
 enum rr_alert_status { RR_ALERT_FIRING = 0, RR_ALERT_RESOLVED = 1 };
 

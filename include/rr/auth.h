@@ -17,8 +17,8 @@
 
 #include "rr/err.h"
 
-#define RR_AUTH_MAX_FILE_BYTES 65536 /* cap on a credentials file */
-#define RR_AUTH_MAX_CREDENTIALS 64   /* accepted header values */
+#define RR_AUTH_MAX_FILE_BYTES  65536 /* cap on a credentials file */
+#define RR_AUTH_MAX_CREDENTIALS 64    /* accepted header values */
 
 struct rr_auth;
 

@@ -44,8 +44,7 @@ RR_NODISCARD enum rr_err rr_buf_vprintf(struct rr_buf *b, const char *fmt, va_li
 /* Appends the whole file at path. Errors name the file: RR_ERR_IO "path: cannot open: <why>"
  * or "path: cannot read: <why>", RR_ERR_LIMIT "path: larger than <max> bytes" (nothing
  * appended in any failure). */
-RR_NODISCARD enum rr_err rr_buf_read_file(struct rr_buf *b, const char *path,
-                                          struct rr_diag *diag);
+RR_NODISCARD enum rr_err rr_buf_read_file(struct rr_buf *b, const char *path, struct rr_diag *diag);
 /* Hands the data to the caller (owned, free()) and leaves the buffer empty. Never NULL. */
 char *rr_buf_take(struct rr_buf *b);
 

@@ -29,36 +29,42 @@
 #define RR_DECISION_MAX_EVIDENCE   12
 #define RR_DECISION_EVIDENCE_BYTES 384
 
-enum rr_owner_source { RR_OWNER_ROUTE, RR_OWNER_TEAM_LABEL, RR_OWNER_NAMESPACE,
-                       RR_OWNER_TASK_QUEUE, RR_OWNER_PLATFORM, RR_OWNER_UNOWNED };
+enum rr_owner_source {
+    RR_OWNER_ROUTE,
+    RR_OWNER_TEAM_LABEL,
+    RR_OWNER_NAMESPACE,
+    RR_OWNER_TASK_QUEUE,
+    RR_OWNER_PLATFORM,
+    RR_OWNER_UNOWNED
+};
 
 /* One firing alert of the correlation evidence set (PRODUCT §5 step 3). */
 struct rr_fact {
-    const char *alertname;  /* borrowed */
-    const char *namespace;  /* canonical namespace, or NULL */
-    const char *cluster;    /* canonical cluster, or NULL */
+    const char *alertname;    /* borrowed */
+    const char *namespace;    /* canonical namespace, or NULL */
+    const char *cluster;      /* canonical cluster, or NULL */
     enum rr_layer base_layer; /* layer before step 3 (may be ambiguous) */
 };
 
 /* A set of facts, possibly chained to another (stored facts, then the request's own). */
 struct rr_evidence_set {
-    const struct rr_fact *facts;       /* borrowed */
+    const struct rr_fact *facts; /* borrowed */
     size_t n;
     const struct rr_evidence_set *next; /* borrowed, or NULL */
 };
 
 struct rr_decision {
-    enum rr_layer layer;        /* decided: platform or application */
-    enum rr_layer base_layer;   /* after step 2: platform, application or ambiguous */
-    enum rr_layer fallback;     /* when base_layer is ambiguous */
-    enum rr_kind kind;          /* never RR_KIND_NONE once classified */
-    const struct rr_route *route;           /* matching route, or NULL ("-") */
-    const struct rr_team *team;             /* owner */
+    enum rr_layer layer;          /* decided: platform or application */
+    enum rr_layer base_layer;     /* after step 2: platform, application or ambiguous */
+    enum rr_layer fallback;       /* when base_layer is ambiguous */
+    enum rr_kind kind;            /* never RR_KIND_NONE once classified */
+    const struct rr_route *route; /* matching route, or NULL ("-") */
+    const struct rr_team *team;   /* owner */
     enum rr_owner_source owner_source;
-    const struct rr_team *affected_team;    /* platform decisions only, or NULL */
-    const struct rr_runbook *runbook;       /* or NULL */
-    const char *canon[RR_CANON_COUNT];      /* canonical label values, borrowed, or NULL */
-    const char *alertname;                  /* borrowed from the labels */
+    const struct rr_team *affected_team; /* platform decisions only, or NULL */
+    const struct rr_runbook *runbook;    /* or NULL */
+    const char *canon[RR_CANON_COUNT];   /* canonical label values, borrowed, or NULL */
+    const char *alertname;               /* borrowed from the labels */
     char evidence[RR_DECISION_MAX_EVIDENCE][RR_DECISION_EVIDENCE_BYTES];
     size_t n_evidence;
 };
@@ -84,8 +90,8 @@ void rr_classify(const struct rr_routing *routing, const struct rr_runbooks *run
  * request; the set stays valid until the next call or until rr_classify_request returns.
  */
 typedef const struct rr_evidence_set *(*rr_stored_facts_fn)(void *ctx, const char *alertname,
-                                                             const char *cluster,
-                                                             unsigned max_namespaces);
+                                                            const char *cluster,
+                                                            unsigned max_namespaces);
 /* Receives the decision for webhook->alerts[index]; a non-OK return stops and is returned. */
 typedef enum rr_err (*rr_decision_fn)(void *ctx, size_t index, const struct rr_decision *d);
 

@@ -23,7 +23,7 @@
 #include "rr/err.h"
 
 struct rr_time {
-    int64_t sec; /* seconds since 1970-01-01T00:00:00Z; negative before 1970 */
+    int64_t sec;  /* seconds since 1970-01-01T00:00:00Z; negative before 1970 */
     int32_t nsec; /* 0..999999999 */
 };
 

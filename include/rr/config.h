@@ -43,29 +43,29 @@ struct rr_config_list {
 };
 
 struct rr_config {
-    const char *listen;            /* serve: ADDR:PORT, default 127.0.0.1:9095 */
-    const char *db;                /* database path, default var/runbook-router.db */
-    const char *routing;           /* routing table directory, default routing */
-    const char *runbooks;          /* runbooks directory, default runbooks */
-    const char *external_url;      /* base of links in pages; default http://<listen> */
-    bool dry_run;                  /* write pages to the log instead of sending them */
-    const char *auth_token_file;   /* bearer token file, or NULL */
-    const char *basic_auth_file;   /* "user:password" lines, or NULL */
-    const char *tls_cert;          /* PEM certificate file, or NULL */
-    const char *tls_key;           /* PEM key file, or NULL */
+    const char *listen;                    /* serve: ADDR:PORT, default 127.0.0.1:9095 */
+    const char *db;                        /* database path, default var/runbook-router.db */
+    const char *routing;                   /* routing table directory, default routing */
+    const char *runbooks;                  /* runbooks directory, default runbooks */
+    const char *external_url;              /* base of links in pages; default http://<listen> */
+    bool dry_run;                          /* write pages to the log instead of sending them */
+    const char *auth_token_file;           /* bearer token file, or NULL */
+    const char *basic_auth_file;           /* "user:password" lines, or NULL */
+    const char *tls_cert;                  /* PEM certificate file, or NULL */
+    const char *tls_key;                   /* PEM key file, or NULL */
     const char *slack_signing_secret_file; /* or NULL */
-    int64_t max_body_bytes;        /* cap on a webhook body, default 8388608 */
-    enum rr_log_level log_level;   /* default info */
-    const char *format;            /* route/coverage/report output format, or NULL */
-    const char *payload;           /* route: payload file, or NULL */
-    const char *state;             /* outbox list: a page state, or NULL */
-    struct rr_config_list rules;   /* coverage: Prometheus rule files or directories */
-    const char *team;              /* coverage: only this team's (alert, team) pairs, or NULL */
-    bool no_generic;               /* coverage: a "*" runbook does not count */
-    bool help;                     /* --help was given */
+    int64_t max_body_bytes;                /* cap on a webhook body, default 8388608 */
+    enum rr_log_level log_level;           /* default info */
+    const char *format;                    /* route/coverage/report output format, or NULL */
+    const char *payload;                   /* route: payload file, or NULL */
+    const char *state;                     /* outbox list: a page state, or NULL */
+    struct rr_config_list rules;           /* coverage: Prometheus rule files or directories */
+    const char *team; /* coverage: only this team's (alert, team) pairs, or NULL */
+    bool no_generic;  /* coverage: a "*" runbook does not count */
+    bool help;        /* --help was given */
     const char *args[RR_CONFIG_MAX_ARGS]; /* positional arguments, borrowed from argv */
     int n_args;
-    char *owned[32];               /* private: strings this module allocated */
+    char *owned[32]; /* private: strings this module allocated */
     int n_owned;
 };
 

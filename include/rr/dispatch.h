@@ -26,8 +26,9 @@
 #define RR_DISPATCH_BACKOFF_MS   1000   /* first retry delay, doubled per attempt */
 #define RR_DISPATCH_BACKOFF_MAX  300000 /* longest delay between attempts */
 #define RR_DISPATCH_SENDERS      8      /* pages being sent at once */
-#define RR_DISPATCH_CLAIM_AHEAD  64     /* pages claimed at once: queued for the senders, so
-                                           one trip through the writer feeds them for a while */
+#define RR_DISPATCH_CLAIM_AHEAD                                                                    \
+    64 /* pages claimed at once: queued for the senders, so                                        \
+          one trip through the writer feeds them for a while */
 #define RR_DISPATCH_SLACK_429_DEFAULT_MS 30000 /* Slack 429 without Retry-After */
 
 struct rr_ingest;

@@ -24,11 +24,11 @@
 
 #include "rr/err.h"
 
-#define RR_HTTP_REQUEST_DEADLINE_S 30  /* whole request, headers to last body byte */
-#define RR_HTTP_IDLE_TIMEOUT_S     15  /* a connection silent this long is closed */
-#define RR_HTTP_MAX_CONNECTIONS    1024
-#define RR_HTTP_MAX_CONNECTIONS_PER_IP 256 /* one sender cannot take every slot */
-#define RR_HTTP_STOP_GRACE_MS      10000 /* how long SIGTERM waits for in-flight requests */
+#define RR_HTTP_REQUEST_DEADLINE_S     30 /* whole request, headers to last body byte */
+#define RR_HTTP_IDLE_TIMEOUT_S         15 /* a connection silent this long is closed */
+#define RR_HTTP_MAX_CONNECTIONS        1024
+#define RR_HTTP_MAX_CONNECTIONS_PER_IP 256   /* one sender cannot take every slot */
+#define RR_HTTP_STOP_GRACE_MS          10000 /* how long SIGTERM waits for in-flight requests */
 
 struct rr_auth;
 struct rr_ingest;
@@ -36,15 +36,15 @@ struct rr_http;
 struct rr_live;
 
 struct rr_http_options {
-    const char *listen;          /* "ADDR:PORT" or "[V6]:PORT"; port 0 picks a free one */
-    size_t max_body_bytes;       /* webhook body cap */
-    const struct rr_auth *auth;  /* borrowed until rr_http_stop; NULL = no authentication */
-    const char *tls_cert_pem;    /* borrowed PEM text, or NULL for plain HTTP */
-    const char *tls_key_pem;     /* borrowed PEM text, or NULL */
-    struct rr_ingest *ingest;    /* borrowed until rr_http_stop */
-    struct rr_live *live;        /* borrowed until rr_http_stop: routing table and runbooks */
-    const char *db_path;         /* database the read-only API endpoints open */
-    unsigned threads;            /* request threads; 0 = 2 */
+    const char *listen;           /* "ADDR:PORT" or "[V6]:PORT"; port 0 picks a free one */
+    size_t max_body_bytes;        /* webhook body cap */
+    const struct rr_auth *auth;   /* borrowed until rr_http_stop; NULL = no authentication */
+    const char *tls_cert_pem;     /* borrowed PEM text, or NULL for plain HTTP */
+    const char *tls_key_pem;      /* borrowed PEM text, or NULL */
+    struct rr_ingest *ingest;     /* borrowed until rr_http_stop */
+    struct rr_live *live;         /* borrowed until rr_http_stop: routing table and runbooks */
+    const char *db_path;          /* database the read-only API endpoints open */
+    unsigned threads;             /* request threads; 0 = 2 */
     unsigned request_deadline_ms; /* 0 = RR_HTTP_REQUEST_DEADLINE_S; tests shorten it */
 };
 
@@ -55,8 +55,7 @@ RR_NODISCARD enum rr_err rr_http_start(const struct rr_http_options *opts, struc
 uint16_t rr_http_port(const struct rr_http *http);
 /* Reloads the routing table and runbooks (POST /-/reload; serve's SIGHUP uses it too) and logs
  * the outcome; on failure the previous configuration keeps serving and diag says why. */
-enum rr_err rr_http_reload_config(struct rr_live *live, const char *trigger,
-                                  struct rr_diag *diag);
+enum rr_err rr_http_reload_config(struct rr_live *live, const char *trigger, struct rr_diag *diag);
 /* Stops accepting, lets in-flight requests finish (up to RR_HTTP_STOP_GRACE_MS), frees. */
 void rr_http_stop(struct rr_http *http);
 

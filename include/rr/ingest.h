@@ -43,10 +43,10 @@ struct rr_ingest_job {
      * on SQLite's lock. A non-OK return rolls back just this job. */
     enum rr_err (*write)(struct rr_store *store, void *write_ctx, struct rr_diag *diag);
     void *write_ctx;
-    const char *const *decisions;     /* borrowed until done(); NULL, or webhook->n_alerts
-                                         decision JSON texts (each may be NULL), kept for new
-                                         episodes only */
-    int64_t received_ms;              /* receipt time, ms since the epoch */
+    const char *const *decisions; /* borrowed until done(); NULL, or webhook->n_alerts
+                                     decision JSON texts (each may be NULL), kept for new
+                                     episodes only */
+    int64_t received_ms;          /* receipt time, ms since the epoch */
     /* Called exactly once: on the writer thread, or at once on the submitting thread when
      * ingest is stopping. Ingest never touches the job after calling it. */
     void (*done)(struct rr_ingest_job *job);
@@ -62,11 +62,11 @@ struct rr_ingest_job {
 };
 
 struct rr_ingest_options {
-    int busy_timeout_ms;     /* passed to the store; 0 = its default */
-    unsigned max_batch_jobs; /* jobs per transaction; 0 = default 4096 */
-    struct rr_live *live;    /* borrowed until rr_ingest_stop; when set, every alert is
-                                classified at ingest (PRODUCT §5) and a new episode stores its
-                                decision in the same transaction; NULL: job->decisions */
+    int busy_timeout_ms;      /* passed to the store; 0 = its default */
+    unsigned max_batch_jobs;  /* jobs per transaction; 0 = default 4096 */
+    struct rr_live *live;     /* borrowed until rr_ingest_stop; when set, every alert is
+                                 classified at ingest (PRODUCT §5) and a new episode stores its
+                                 decision in the same transaction; NULL: job->decisions */
     const char *external_url; /* borrowed: base of links in pages (with live) */
     /* Called on the writer thread after every successful commit (the dispatcher's wake-up). */
     void (*on_commit)(void *ctx);

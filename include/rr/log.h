@@ -26,8 +26,8 @@ enum rr_err rr_log_level_parse(const char *name, enum rr_log_level *out);
  * Writes one line. `kv` is a printf format for the key=value tail (may be NULL or "");
  * string values should go through rr_log_q() so they are quoted when needed.
  */
-void rr_log_write(enum rr_log_level level, const char *module, const char *msg, const char *kv,
-                  ...) RR_PRINTF(4, 5);
+void rr_log_write(enum rr_log_level level, const char *module, const char *msg, const char *kv, ...)
+    RR_PRINTF(4, 5);
 
 /* Quotes a logfmt value when needed into buf (cap bytes); returns buf. Truncates long values. */
 const char *rr_log_q(char *buf, size_t cap, const char *value);

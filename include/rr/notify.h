@@ -23,12 +23,12 @@
 #include "rr/buf.h"
 #include "rr/err.h"
 
-#define RR_NOTIFY_TIMEOUT_MS       10000   /* whole request */
-#define RR_NOTIFY_CONNECT_MS       3000
-#define RR_NOTIFY_MAX_RESPONSE     65536   /* response bytes read */
-#define RR_PAGERDUTY_MAX_EVENT     512000  /* bytes of one encoded event */
-#define RR_PAGERDUTY_DEFAULT_URL   "https://events.pagerduty.com/v2/enqueue"
-#define RR_NOTIFY_MAX_BODY         1048576 /* an rr_buf this large holds any rendered page */
+#define RR_NOTIFY_TIMEOUT_MS     10000 /* whole request */
+#define RR_NOTIFY_CONNECT_MS     3000
+#define RR_NOTIFY_MAX_RESPONSE   65536  /* response bytes read */
+#define RR_PAGERDUTY_MAX_EVENT   512000 /* bytes of one encoded event */
+#define RR_PAGERDUTY_DEFAULT_URL "https://events.pagerduty.com/v2/enqueue"
+#define RR_NOTIFY_MAX_BODY       1048576 /* an rr_buf this large holds any rendered page */
 
 enum rr_page_kind {
     RR_PAGE_TRIGGER,  /* a new firing episode, to its owner */
@@ -41,33 +41,34 @@ enum rr_page_kind {
 /* Everything a page may say. Every pointer is borrowed for the call; NULL means absent. */
 struct rr_page_content {
     enum rr_page_kind kind;
-    int64_t escalation_id;          /* 0 when none (FYI, digest, fallback) */
+    int64_t escalation_id; /* 0 when none (FYI, digest, fallback) */
     const char *alertname;
     const char *fingerprint;
-    const char *starts_at;          /* RFC 3339 */
-    const char *ends_at;            /* RFC 3339, resolve only */
-    const char *severity;           /* the severity label */
-    const char *summary;            /* annotation summary (or description) */
-    const char *description;        /* annotation description */
-    const char *generator_url;      /* Prometheus graph link, may be "" */
-    const char *decision_json;      /* PRODUCT §5 decision object text (PagerDuty custom_details) */
+    const char *starts_at;     /* RFC 3339 */
+    const char *ends_at;       /* RFC 3339, resolve only */
+    const char *severity;      /* the severity label */
+    const char *summary;       /* annotation summary (or description) */
+    const char *description;   /* annotation description */
+    const char *generator_url; /* Prometheus graph link, may be "" */
+    const char *decision_json; /* PRODUCT §5 decision object text (PagerDuty custom_details) */
     const char *layer, *team, *kind_name, *route, *owner_source, *affected_team;
-    const char *const *evidence;    /* the decision's sentences: "why you" */
+    const char *const *evidence; /* the decision's sentences: "why you" */
     size_t n_evidence;
     const char *namespace, *workflow_type, *task_queue, *cluster;
-    const char *runbook_id;         /* NULL: no runbook in runbooks/ (say so in the page) */
-    const char *runbook_url;        /* --external-url + /runbooks/{id}, with runbook_id */
-    const char *runbook_excerpt;    /* first lines of Diagnosis */
-    const char *annotation_runbook_url; /* the alert's runbook_url annotation, used when no runbook */
-    const char *external_url;       /* base for the escalation link */
-    const char *dedup_key;          /* PagerDuty: deterministic per episode */
-    const char *const *teams;       /* team names for the "Not ours..." select */
+    const char *runbook_id;      /* NULL: no runbook in runbooks/ (say so in the page) */
+    const char *runbook_url;     /* --external-url + /runbooks/{id}, with runbook_id */
+    const char *runbook_excerpt; /* first lines of Diagnosis */
+    const char
+        *annotation_runbook_url; /* the alert's runbook_url annotation, used when no runbook */
+    const char *external_url;    /* base for the escalation link */
+    const char *dedup_key;       /* PagerDuty: deterministic per episode */
+    const char *const *teams;    /* team names for the "Not ours..." select */
     size_t n_teams;
     const char *const *digest_lines; /* DIGEST: one line per folded page */
     size_t n_digest;
-    const char *failed_team;        /* FALLBACK: whose page failed */
-    const char *failed_channel;     /* FALLBACK: "slack" | "pagerduty" */
-    const char *failure;            /* FALLBACK: why (status and response excerpt; no secrets) */
+    const char *failed_team;    /* FALLBACK: whose page failed */
+    const char *failed_channel; /* FALLBACK: "slack" | "pagerduty" */
+    const char *failure;        /* FALLBACK: why (status and response excerpt; no secrets) */
 };
 
 /* Slack incoming-webhook body (Block Kit, with a `text` fallback), appended to out. Every kind
@@ -94,10 +95,10 @@ enum rr_delivery {
 
 struct rr_delivery_result {
     enum rr_delivery outcome;
-    long status;              /* HTTP status, 0 for a transport error */
-    int64_t retry_after_ms;   /* from Retry-After (seconds or HTTP date), -1 when absent */
-    int64_t duration_ms;      /* request time */
-    char detail[512];         /* status and a response excerpt, or curl's error; no secrets */
+    long status;            /* HTTP status, 0 for a transport error */
+    int64_t retry_after_ms; /* from Retry-After (seconds or HTTP date), -1 when absent */
+    int64_t duration_ms;    /* request time */
+    char detail[512];       /* status and a response excerpt, or curl's error; no secrets */
 };
 
 enum rr_channel_kind { RR_NOTIFY_SLACK, RR_NOTIFY_PAGERDUTY };

@@ -30,26 +30,26 @@ struct rr_escalation_new {
     const char *team, *layer, *route; /* route "-" when none */
     const char *runbook;              /* runbook id, or NULL */
     const char *decision_json;
-    const char *channels;             /* "pagerduty,slack" */
+    const char *channels; /* "pagerduty,slack" */
     const char *dedup_key;
     int64_t created_ms;
 };
 RR_NODISCARD enum rr_err rr_outbox_create_escalation(struct rr_store *store,
-                                                     const struct rr_escalation_new *e,
-                                                     int64_t *id, struct rr_diag *diag);
+                                                     const struct rr_escalation_new *e, int64_t *id,
+                                                     struct rr_diag *diag);
 
 struct rr_outbox_new {
-    int64_t escalation_id;     /* 0: none (FYI, digest, fallback) */
-    int64_t alert_id;          /* 0: none (digest) */
+    int64_t escalation_id; /* 0: none (FYI, digest, fallback) */
+    int64_t alert_id;      /* 0: none (digest) */
     const char *team;
-    const char *channel;       /* "slack" | "pagerduty" */
-    const char *kind;          /* "trigger" | "resolve" | "fyi" | "digest" | "fallback" */
-    const char *payload;       /* rendered body; NULL for a digest */
-    const char *line;          /* one-line summary (digests, `outbox list`) */
+    const char *channel; /* "slack" | "pagerduty" */
+    const char *kind;    /* "trigger" | "resolve" | "fyi" | "digest" | "fallback" */
+    const char *payload; /* rendered body; NULL for a digest */
+    const char *line;    /* one-line summary (digests, `outbox list`) */
     int64_t created_ms;
-    int64_t next_attempt_ms;   /* when it is due */
-    bool folded;               /* past the storm cap: carried by digest_id instead */
-    int64_t digest_id;         /* the digest carrying a folded row */
+    int64_t next_attempt_ms; /* when it is due */
+    bool folded;             /* past the storm cap: carried by digest_id instead */
+    int64_t digest_id;       /* the digest carrying a folded row */
 };
 RR_NODISCARD enum rr_err rr_outbox_enqueue(struct rr_store *store, const struct rr_outbox_new *row,
                                            int64_t *id, struct rr_diag *diag);
@@ -73,9 +73,8 @@ typedef enum rr_err (*rr_trigger_fn)(void *ctx, const char *team, const char *ch
                                      const char *routing_key, const char *dedup_key);
 RR_NODISCARD enum rr_err rr_outbox_triggers(struct rr_store *store, int64_t escalation_id,
                                             rr_trigger_fn fn, void *ctx, struct rr_diag *diag);
-RR_NODISCARD enum rr_err rr_outbox_resolve_escalation(struct rr_store *store,
-                                                      int64_t escalation_id, int64_t now_ms,
-                                                      struct rr_diag *diag);
+RR_NODISCARD enum rr_err rr_outbox_resolve_escalation(struct rr_store *store, int64_t escalation_id,
+                                                      int64_t now_ms, struct rr_diag *diag);
 
 /* ==== The dispatcher ==== */
 
@@ -87,7 +86,7 @@ RR_NODISCARD enum rr_err rr_outbox_recover(struct rr_store *store, int64_t now_m
 struct rr_outbox_item {
     int64_t id, escalation_id, alert_id;
     const char *team, *channel, *kind, *payload, *line;
-    int attempts;          /* including this one */
+    int attempts; /* including this one */
     int64_t created_ms;
 };
 typedef enum rr_err (*rr_outbox_item_fn)(void *ctx, const struct rr_outbox_item *item);
@@ -98,20 +97,19 @@ RR_NODISCARD enum rr_err rr_outbox_claim(struct rr_store *store, int64_t now_ms,
 
 /* The end of one attempt. */
 struct rr_outbox_attempt {
-    int64_t id;            /* outbox row */
-    int attempt;           /* 1-based */
+    int64_t id;  /* outbox row */
+    int attempt; /* 1-based */
     int64_t at_ms;
-    long status;           /* HTTP status, 0 for none */
-    const char *outcome;   /* "sent" | "retry" | "permanent" | "dry_run" | "unconfigured" */
-    const char *detail;    /* never a secret */
+    long status;         /* HTTP status, 0 for none */
+    const char *outcome; /* "sent" | "retry" | "permanent" | "dry_run" | "unconfigured" */
+    const char *detail;  /* never a secret */
     int64_t duration_ms;
-    const char *state;     /* new state: "sent" | "pending" | "dead" */
-    const char *result;    /* pages_total result label for this row */
+    const char *state;       /* new state: "sent" | "pending" | "dead" */
+    const char *result;      /* pages_total result label for this row */
     int64_t next_attempt_ms; /* for pending */
 };
 /* Records the attempt and moves the row. In a transaction. */
-RR_NODISCARD enum rr_err rr_outbox_record(struct rr_store *store,
-                                          const struct rr_outbox_attempt *a,
+RR_NODISCARD enum rr_err rr_outbox_record(struct rr_store *store, const struct rr_outbox_attempt *a,
                                           struct rr_diag *diag);
 
 /* When the next pending row falls due (INT64_MAX when none). */
@@ -163,8 +161,7 @@ struct rr_escalation_row {
     int64_t id, alert_id;
     const char *team, *layer, *route, *runbook, *decision_json, *channels, *dedup_key, *status;
     int64_t created_ms, resolved_ms; /* resolved_ms 0 while open */
-    const char *fingerprint, *alertname, *starts_at, *alert_status, *labels_json,
-        *annotations_json;
+    const char *fingerprint, *alertname, *starts_at, *alert_status, *labels_json, *annotations_json;
 };
 struct rr_escalation_query {
     const char *team, *layer, *status; /* NULL: any */
@@ -175,8 +172,8 @@ struct rr_escalation_query {
 };
 typedef enum rr_err (*rr_escalation_row_fn)(void *ctx, const struct rr_escalation_row *row);
 RR_NODISCARD enum rr_err rr_outbox_escalations(struct rr_store *store,
-                                               const struct rr_escalation_query *q,
-                                               int64_t *total, rr_escalation_row_fn fn, void *ctx,
+                                               const struct rr_escalation_query *q, int64_t *total,
+                                               rr_escalation_row_fn fn, void *ctx,
                                                struct rr_diag *diag);
 
 #endif

@@ -29,31 +29,27 @@
 #define RR_SECRET_MAX_BYTES 4096 /* a secret read from a file: its first line */
 
 struct rr_pager_tally {
-    uint64_t escalations;      /* escalations created */
-    uint64_t pages;            /* outbox rows written (folded ones included) */
-    uint64_t without_runbook;  /* trigger pages whose decision names no runbook */
+    uint64_t escalations;     /* escalations created */
+    uint64_t pages;           /* outbox rows written (folded ones included) */
+    uint64_t without_runbook; /* trigger pages whose decision names no runbook */
     /* Storm state of the last team paged in this request: within one request the window's
      * count only changes by the pages written here, so the store is asked once per team. */
-    const char *storm_team;    /* borrowed from the snapshot; NULL: nothing cached */
+    const char *storm_team; /* borrowed from the snapshot; NULL: nothing cached */
     int64_t storm_count, storm_oldest_ms, storm_digest_id;
 };
 
 /* A new episode was stored (alert_id): escalate it if its team's policy says so. */
-RR_NODISCARD enum rr_err rr_pager_new_episode(struct rr_store *store,
-                                              const struct rr_snapshot *snap,
-                                              const char *external_url,
-                                              const struct rr_alert *alert,
-                                              const struct rr_decision *d,
-                                              const char *decision_json, int64_t alert_id,
-                                              int64_t now_ms, struct rr_pager_tally *tally,
-                                              struct rr_diag *diag);
+RR_NODISCARD enum rr_err
+rr_pager_new_episode(struct rr_store *store, const struct rr_snapshot *snap,
+                     const char *external_url, const struct rr_alert *alert,
+                     const struct rr_decision *d, const char *decision_json, int64_t alert_id,
+                     int64_t now_ms, struct rr_pager_tally *tally, struct rr_diag *diag);
 
 /* An episode went firing -> resolved: resolve its open escalation, once. */
 RR_NODISCARD enum rr_err rr_pager_resolved(struct rr_store *store, const struct rr_snapshot *snap,
-                                           const char *external_url,
-                                           const struct rr_alert *alert, int64_t alert_id,
-                                           int64_t now_ms, struct rr_pager_tally *tally,
-                                           struct rr_diag *diag);
+                                           const char *external_url, const struct rr_alert *alert,
+                                           int64_t alert_id, int64_t now_ms,
+                                           struct rr_pager_tally *tally, struct rr_diag *diag);
 
 /* Resolves a channel secret: $env, the first line of a file, or the literal url. Returns out,
  * or NULL when unset (the channel then logs its pages as "unconfigured"). Never logged. */

@@ -42,8 +42,14 @@ enum rr_kind {
 };
 
 /* The five canonical labels of PRODUCT §5 step 1. */
-enum rr_canon { RR_CANON_NAMESPACE, RR_CANON_TEAM, RR_CANON_TASK_QUEUE, RR_CANON_WORKFLOW_TYPE,
-                RR_CANON_CLUSTER, RR_CANON_COUNT };
+enum rr_canon {
+    RR_CANON_NAMESPACE,
+    RR_CANON_TEAM,
+    RR_CANON_TASK_QUEUE,
+    RR_CANON_WORKFLOW_TYPE,
+    RR_CANON_CLUSTER,
+    RR_CANON_COUNT
+};
 
 /* Channels as bits, so a page policy entry is one small integer. */
 enum rr_channel { RR_CHANNEL_SLACK = 1 << 0, RR_CHANNEL_PAGERDUTY = 1 << 1 };
@@ -62,11 +68,11 @@ struct rr_source_pos {
 
 /* Where a channel's secret comes from; at most one of env/file/url is set. */
 struct rr_secret_ref {
-    const char *env;  /* environment variable name, or NULL */
-    const char *file; /* file path, or NULL */
-    const char *url;  /* literal, non-secret value (tests), or NULL */
+    const char *env;      /* environment variable name, or NULL */
+    const char *file;     /* file path, or NULL */
+    const char *url;      /* literal, non-secret value (tests), or NULL */
     const char *endpoint; /* pagerduty `url:` override of the Events API endpoint, or NULL */
-    bool configured;  /* the team declared this channel */
+    bool configured;      /* the team declared this channel */
 };
 
 struct rr_page_rule {
@@ -75,9 +81,9 @@ struct rr_page_rule {
 };
 
 struct rr_team {
-    const char *name;                 /* [a-z0-9-]+ */
-    enum rr_layer layer;              /* platform or application */
-    const char **namespaces;          /* exact namespaces owned */
+    const char *name;        /* [a-z0-9-]+ */
+    enum rr_layer layer;     /* platform or application */
+    const char **namespaces; /* exact namespaces owned */
     size_t n_namespaces;
     struct rr_matcher **namespace_regex; /* anchored; matched against the namespace value */
     size_t n_namespace_regex;
@@ -85,36 +91,36 @@ struct rr_team {
     size_t n_task_queues;
     struct rr_secret_ref slack;
     struct rr_secret_ref pagerduty;
-    struct rr_page_rule *page;        /* explicit severity rules, file order */
+    struct rr_page_rule *page; /* explicit severity rules, file order */
     size_t n_page;
-    bool has_default;                 /* `default:` given */
-    unsigned default_channels;        /* channels for a missing or unmapped severity */
-    size_t index;                     /* position in file order */
-    struct rr_source_pos pos;         /* where the team is declared */
+    bool has_default;          /* `default:` given */
+    unsigned default_channels; /* channels for a missing or unmapped severity */
+    size_t index;              /* position in file order */
+    struct rr_source_pos pos;  /* where the team is declared */
 };
 
 struct rr_route {
     const char *name;
-    struct rr_matcher **match;        /* all must hold */
+    struct rr_matcher **match; /* all must hold */
     size_t n_match;
-    enum rr_layer layer;              /* platform, application or ambiguous */
-    enum rr_layer fallback;           /* for ambiguous: platform or application */
-    enum rr_kind kind;                /* RR_KIND_NONE when not set */
-    const struct rr_team *team;       /* explicit owner, or NULL */
-    const char *runbook;              /* explicit runbook id, or NULL */
-    size_t index;                     /* position across files; first match wins */
+    enum rr_layer layer;        /* platform, application or ambiguous */
+    enum rr_layer fallback;     /* for ambiguous: platform or application */
+    enum rr_kind kind;          /* RR_KIND_NONE when not set */
+    const struct rr_team *team; /* explicit owner, or NULL */
+    const char *runbook;        /* explicit runbook id, or NULL */
+    size_t index;               /* position across files; first match wins */
     struct rr_source_pos pos;
     struct rr_source_pos runbook_pos; /* where `runbook:` is, when runbook is set */
 };
 
 struct rr_settings {
     const struct rr_team *platform_team;
-    const struct rr_team *unowned_team;   /* defaults to platform_team */
+    const struct rr_team *unowned_team;                         /* defaults to platform_team */
     const char *labels[RR_CANON_COUNT][RR_ROUTING_MAX_ALIASES]; /* NULL-terminated lists */
-    int64_t correlation_window_ms;        /* default 10m */
-    unsigned platform_namespaces;         /* default 3, at least 2 */
-    unsigned storm_max_pages;             /* default 20 */
-    int64_t storm_window_ms;              /* default 5m */
+    int64_t correlation_window_ms;                              /* default 10m */
+    unsigned platform_namespaces;                               /* default 3, at least 2 */
+    unsigned storm_max_pages;                                   /* default 20 */
+    int64_t storm_window_ms;                                    /* default 5m */
     struct rr_source_pos pos;
 };
 
@@ -141,8 +147,7 @@ const struct rr_team *rr_routing_team(const struct rr_routing *routing, const ch
 /* Owner of a namespace: exact `namespaces`, else the first team (file order) whose
  * namespace_regex matches; a Temporal Cloud `<ns>.<account>` nobody owns is looked up again as
  * the part before its last '.'. NULL when nobody owns it. */
-const struct rr_team *rr_routing_namespace_owner(const struct rr_routing *routing,
-                                                 const char *ns);
+const struct rr_team *rr_routing_namespace_owner(const struct rr_routing *routing, const char *ns);
 /* Owner of a task queue through `task_queues`, or NULL. */
 const struct rr_team *rr_routing_task_queue_owner(const struct rr_routing *routing,
                                                   const char *task_queue);
@@ -169,8 +174,8 @@ struct rr_routing_index_stats {
 };
 void rr_routing_index_stats(const struct rr_routing *routing, struct rr_routing_index_stats *out);
 
-const char *rr_layer_name(enum rr_layer layer);   /* "platform", "application", "ambiguous" */
-const char *rr_kind_name(enum rr_kind kind);      /* "workflow_failure", ... "other" */
-const char *rr_channel_name(enum rr_channel ch);  /* "slack", "pagerduty" */
+const char *rr_layer_name(enum rr_layer layer);  /* "platform", "application", "ambiguous" */
+const char *rr_kind_name(enum rr_kind kind);     /* "workflow_failure", ... "other" */
+const char *rr_channel_name(enum rr_channel ch); /* "slack", "pagerduty" */
 
 #endif

@@ -36,11 +36,16 @@
 #define RR_RUNBOOK_MAX_FILES      20000        /* runbooks per directory */
 #define RR_RUNBOOK_EXCERPT_LINES  5            /* Diagnosis lines carried in pages */
 #define RR_RUNBOOK_EXCERPT_BYTES  1200
-#define RR_RUNBOOK_MAX_DEPTH      16           /* directories nested under the runbook dir */
-#define RR_RUNBOOK_MAX_ID_BYTES   128          /* bytes in an id */
+#define RR_RUNBOOK_MAX_DEPTH      16  /* directories nested under the runbook dir */
+#define RR_RUNBOOK_MAX_ID_BYTES   128 /* bytes in an id */
 
-enum rr_section { RR_SECTION_DIAGNOSIS, RR_SECTION_REMEDIATION, RR_SECTION_TERMINATE,
-                  RR_SECTION_ESCALATION, RR_SECTION_COUNT };
+enum rr_section {
+    RR_SECTION_DIAGNOSIS,
+    RR_SECTION_REMEDIATION,
+    RR_SECTION_TERMINATE,
+    RR_SECTION_ESCALATION,
+    RR_SECTION_COUNT
+};
 
 struct rr_runbook_section {
     bool present;     /* the heading exists */
@@ -51,22 +56,22 @@ struct rr_runbook_section {
 
 struct rr_runbook {
     const char *id;
-    const char *title;                 /* "" when not given */
-    const char **alerts;               /* alertnames; "*" allowed */
+    const char *title;   /* "" when not given */
+    const char **alerts; /* alertnames; "*" allowed */
     size_t n_alerts;
-    struct rr_matcher **match;         /* extra matchers, all must hold */
+    struct rr_matcher **match; /* extra matchers, all must hold */
     size_t n_match;
     bool has_layer;
-    enum rr_layer layer;               /* when has_layer */
-    const char *owner;                 /* team name, or NULL */
-    const char *path;                  /* file as loaded */
-    const char *body;                  /* Markdown after the front matter */
+    enum rr_layer layer; /* when has_layer */
+    const char *owner;   /* team name, or NULL */
+    const char *path;    /* file as loaded */
+    const char *body;    /* Markdown after the front matter */
     struct rr_runbook_section sections[RR_SECTION_COUNT];
-    unsigned failure_modes;            /* list items or ### subsections under Remediation */
-    const char *excerpt;               /* first RR_RUNBOOK_EXCERPT_LINES non-empty lines of
-                                          Diagnosis, trimmed, '\n'-joined, at most
-                                          RR_RUNBOOK_EXCERPT_BYTES; "" without Diagnosis */
-    bool generic;                      /* alerts holds "*" */
+    unsigned failure_modes; /* list items or ### subsections under Remediation */
+    const char *excerpt;    /* first RR_RUNBOOK_EXCERPT_LINES non-empty lines of
+                               Diagnosis, trimmed, '\n'-joined, at most
+                               RR_RUNBOOK_EXCERPT_BYTES; "" without Diagnosis */
+    bool generic;           /* alerts holds "*" */
 };
 
 struct rr_runbooks;
@@ -102,9 +107,8 @@ const struct rr_runbook *rr_runbooks_find(const struct rr_runbooks *runbooks, co
  * Indexed by alertname: only the runbooks naming it and the "*" runbooks are looked at.
  */
 const struct rr_runbook *rr_runbooks_select(const struct rr_runbooks *runbooks,
-                                            const struct rr_labelset *labels,
-                                            enum rr_layer layer, const char *team,
-                                            bool allow_generic);
+                                            const struct rr_labelset *labels, enum rr_layer layer,
+                                            const char *team, bool allow_generic);
 
 /* Canonical heading of a section ("Diagnosis", "Remediation", ...). */
 const char *rr_section_name(enum rr_section s);
@@ -169,8 +173,7 @@ struct rr_md_reader {
 
 /* Starts reading len bytes of text (borrowed until reading ends) whose first line is
  * first_line. Cannot fail. */
-void rr_md_reader_init(struct rr_md_reader *r, const char *text, size_t len,
-                       unsigned first_line);
+void rr_md_reader_init(struct rr_md_reader *r, const char *text, size_t len, unsigned first_line);
 /* Reads the next line into *line; false at the end of the text. */
 bool rr_md_next(struct rr_md_reader *r, struct rr_md_line *line);
 
