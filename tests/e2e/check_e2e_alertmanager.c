@@ -9,22 +9,13 @@
  * (Check's fork mode _exit()s the test process) never leaves them behind; the passing path
  * stops them with SIGTERM, then SIGKILL after a bound. Every wait is a bounded poll.
  */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <check.h>
 #include <curl/curl.h>
@@ -34,157 +25,17 @@
 #include "rr/clock.h"
 
 #include "httpc.h"
+#include "proc.h"
 #include "testlib.h"
 
-#define AM_BINARY        "/usr/bin/prometheus-alertmanager"
 #define RR_TOKEN         "e2e-receiver-token-5f0c"
 #define START_TIMEOUT_MS 20000 /* process start to ready (the receiver may run under ASan) */
 #define WAIT_TIMEOUT_MS  20000 /* an expected effect of Alertmanager's delivery */
 #define POLL_MS          100
 #define STOP_GRACE_MS    10000 /* SIGTERM to SIGKILL */
+#define TAIL_MAX         1200  /* log bytes in a failure message (Check caps their size) */
 
 /* ==== Small helpers ==== */
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
-
-static int64_t mono_ms(void)
-{
-    return rr_clock_mono_ns() / 1000000;
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    ck_assert_msg(f != NULL, "cannot write %s", path);
-    fputs(text, f);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
-/* Reads a file that may not exist yet; "" then. Owned. */
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return rr_xstrdup("");
-    fclose(f);
-    return rr_test_read_file(path, NULL);
-}
-
-/* The last bytes of a log, for a failure message (Check caps their size). Borrowed. */
-static const char *tail(const char *text)
-{
-    size_t n = strlen(text);
-    return n > 1200 ? text + n - 1200 : text;
-}
-
-/* A loopback port free right now (bind 0, read it, close). */
-static unsigned free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    ck_assert_int_ge(fd, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    socklen_t len = sizeof a;
-    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
-/* fork + exec with stdout and stderr appended to log_path. The child dies with the test
- * process (PR_SET_PDEATHSIG), so a failed assertion cannot leak it. */
-static pid_t spawn(const char *const argv[], const char *log_path)
-{
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    ck_assert_msg(pid >= 0, "fork: %s", strerror(errno));
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
-            _exit(127);
-        int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        int in = open("/dev/null", O_RDONLY);
-        if (fd < 0 || in < 0)
-            _exit(127);
-        dup2(in, 0);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        execv(argv[0], (char *const *)(uintptr_t)argv);
-        _exit(127);
-    }
-    return pid;
-}
-
-/* True while pid runs; reaps it (and stores its wait status) when it has exited. */
-static bool alive(pid_t pid, int *status)
-{
-    int st = 0;
-    pid_t r = waitpid(pid, &st, WNOHANG);
-    if (r == pid) {
-        if (status)
-            *status = st;
-        return false;
-    }
-    return r == 0;
-}
-
-/* SIGTERM, then SIGKILL after STOP_GRACE_MS. Returns the wait status. */
-static int stop_process(pid_t pid)
-{
-    int st = 0;
-    if (pid <= 0)
-        return 0;
-    kill(pid, SIGTERM);
-    int64_t deadline = mono_ms() + STOP_GRACE_MS;
-    while (mono_ms() < deadline) {
-        if (!alive(pid, &st))
-            return st;
-        sleep_ms(10);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, &st, 0);
-    return st;
-}
-
-/* FNV-1a 64 over the label names in byte order, each name and value followed by 0xFF:
- * Alertmanager's (prometheus/common's) fingerprint, written here independently. */
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static void fingerprint(const json_t *labels, char out[17])
-{
-    size_t n = json_object_size(labels);
-    const char **names = rr_xcalloc(n ? n : 1, sizeof *names);
-    size_t i = 0;
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)(uintptr_t)labels, k, v)
-    {
-        names[i++] = k;
-    }
-    qsort(names, n, sizeof *names, cmp_str);
-    uint64_t h = 14695981039346656037ULL;
-    for (i = 0; i < n; i++) {
-        const char *parts[2] = {names[i], json_string_value(json_object_get(labels, names[i]))};
-        for (int p = 0; p < 2; p++) {
-            for (const unsigned char *c = (const unsigned char *)parts[p]; *c; c++) {
-                h ^= *c;
-                h *= 1099511628211ULL;
-            }
-            h ^= 0xFF;
-            h *= 1099511628211ULL;
-        }
-    }
-    free(names);
-    snprintf(out, 17, "%016llx", (unsigned long long)h);
-}
 
 /* Milliseconds since the epoch of an RFC 3339 JSON string; fails the test otherwise. */
 static int64_t json_time_ms(const json_t *v, const char *what)
@@ -221,131 +72,49 @@ static void start_receiver(void)
     snprintf(token, sizeof token, "%s/token", env.dir);
     snprintf(env.rr_log, sizeof env.rr_log, "%s/receiver.log", env.dir);
     snprintf(env.am_log, sizeof env.am_log, "%s/alertmanager.log", env.dir);
-    write_file(token, RR_TOKEN "\n");
+    proc_write_file(token, RR_TOKEN "\n");
     char *routing = rr_test_source_path("routing");
     char *runbooks = rr_test_source_path("runbooks");
     const char *argv[] = {rr_test_binary(), "serve", "--listen",          "127.0.0.1:0",
                           "--db",           db,      "--auth-token-file", token,
                           "--routing",      routing, "--runbooks",        runbooks,
                           "--dry-run",      NULL};
-    env.rr_pid = spawn(argv, env.rr_log);
+    /* The child dies with the test process (PR_SET_PDEATHSIG), so a failed assertion cannot
+     * leak it. */
+    struct proc_spawn sp = {
+        .out_path = env.rr_log, .err_path = env.rr_log, .death_signal = SIGKILL};
+    env.rr_pid = proc_spawn(argv, &sp);
     free(routing);
     free(runbooks);
-
-    /* The port comes from the "listening" log line (port=N). */
-    unsigned port = 0;
-    int64_t deadline = mono_ms() + START_TIMEOUT_MS;
-    while (!port && mono_ms() < deadline) {
-        int st;
-        char *log = slurp(env.rr_log);
-        const char *line = strstr(log, "msg=listening");
-        const char *p = line ? strstr(line, " port=") : NULL;
-        if (p)
-            port = (unsigned)strtoul(p + 6, NULL, 10);
-        bool up = alive(env.rr_pid, &st);
-        if (!port && !up) {
-            env.rr_pid = 0;
-            ck_abort_msg("receiver exited at start-up (status %d):\n%s", st, tail(log));
-        }
-        free(log);
-        if (!port)
-            sleep_ms(20);
-    }
-    ck_assert_msg(port > 0, "receiver did not log its port within %d ms", START_TIMEOUT_MS);
-    snprintf(env.rr_base, sizeof env.rr_base, "http://127.0.0.1:%u", port);
-
-    char url[128];
-    snprintf(url, sizeof url, "%s/-/ready", env.rr_base);
-    long code = 0;
-    while (code != 200 && mono_ms() < deadline) {
-        struct httpc_resp r;
-        httpc_get(url, &r);
-        code = r.code;
-        httpc_resp_release(&r);
-        if (code != 200)
-            sleep_ms(POLL_MS);
-    }
-    ck_assert_msg(code == 200, "receiver /-/ready: %ld", code);
+    proc_wait_receiver(&env.rr_pid, env.rr_log, 0, START_TIMEOUT_MS, POLL_MS, TAIL_MAX, env.rr_base,
+                       sizeof env.rr_base);
 }
 
-/*
- * Starts Alertmanager with one webhook receiver pointing at ours, sending credentials.
- * repeat_interval is a Prometheus duration. A port taken between free_port() and the bind
- * makes Alertmanager exit: then it is tried again on another port (3 tries).
- */
+/* Starts Alertmanager with one webhook receiver pointing at ours, sending credentials.
+ * repeat_interval is a Prometheus duration. */
 static void start_alertmanager(const char *credentials, const char *repeat_interval)
 {
-    char cfg_path[700], storage[700], cfg[2048];
-    snprintf(cfg_path, sizeof cfg_path, "%s/alertmanager.yml", env.dir);
-    snprintf(cfg, sizeof cfg,
-             "global:\n"
-             "  resolve_timeout: 5m\n"
-             "route:\n"
-             "  receiver: runbook-router\n"
-             "  group_by: [alertname, temporal_namespace]\n"
-             "  group_wait: 1s\n"
-             "  group_interval: 1s\n"
-             "  repeat_interval: %s\n"
-             "receivers:\n"
-             "- name: runbook-router\n"
-             "  webhook_configs:\n"
-             "  - url: %s/webhook\n"
-             "    send_resolved: true\n"
-             "    http_config:\n"
-             "      authorization:\n"
-             "        type: Bearer\n"
-             "        credentials: %s\n",
-             repeat_interval, env.rr_base, credentials);
-    write_file(cfg_path, cfg);
-
-    for (int attempt = 0; attempt < 3; attempt++) {
-        unsigned port = free_port();
-        snprintf(storage, sizeof storage, "%s/am-data-%d", env.dir, attempt);
-        char a_cfg[800], a_storage[800], a_listen[64], a_url[96];
-        snprintf(a_cfg, sizeof a_cfg, "--config.file=%s", cfg_path);
-        snprintf(a_storage, sizeof a_storage, "--storage.path=%s", storage);
-        snprintf(a_listen, sizeof a_listen, "--web.listen-address=127.0.0.1:%u", port);
-        snprintf(a_url, sizeof a_url, "--web.external-url=http://127.0.0.1:%u", port);
-        const char *argv[] = {AM_BINARY,          a_cfg, a_storage,
-                              a_listen,           a_url, "--cluster.listen-address=",
-                              "--log.level=info", NULL};
-        env.am_pid = spawn(argv, env.am_log);
-        snprintf(env.am_base, sizeof env.am_base, "http://127.0.0.1:%u", port);
-        char url[128];
-        snprintf(url, sizeof url, "%s/-/ready", env.am_base);
-        int64_t deadline = mono_ms() + START_TIMEOUT_MS;
-        bool exited = false;
-        while (mono_ms() < deadline) {
-            struct httpc_resp r;
-            httpc_get(url, &r);
-            long code = r.code;
-            httpc_resp_release(&r);
-            if (code == 200)
-                return;
-            if (!alive(env.am_pid, NULL)) {
-                exited = true;
-                break;
-            }
-            sleep_ms(POLL_MS);
-        }
-        if (!exited)
-            break;
-        env.am_pid = 0;
-    }
-    char *log = slurp(env.am_log);
-    ck_abort_msg("Alertmanager did not become ready:\n%s", tail(log));
-    free(log);
+    struct proc_am am = {.dir = env.dir,
+                         .receiver_base = env.rr_base,
+                         .credentials = credentials,
+                         .repeat_interval = repeat_interval,
+                         .log_path = env.am_log,
+                         .spawn = {.death_signal = SIGKILL},
+                         .timeout_ms = START_TIMEOUT_MS,
+                         .poll_ms = POLL_MS,
+                         .tail_max = TAIL_MAX};
+    proc_am_start(&am, &env.am_pid, env.am_base, sizeof env.am_base);
 }
 
 static void stop_all(void)
 {
-    stop_process(env.am_pid);
+    proc_stop(env.am_pid, STOP_GRACE_MS);
     env.am_pid = 0;
-    int st = stop_process(env.rr_pid);
+    int st = proc_stop(env.rr_pid, STOP_GRACE_MS);
     env.rr_pid = 0;
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-        char *log = slurp(env.rr_log);
-        ck_abort_msg("receiver wait status %d after SIGTERM:\n%s", st, tail(log));
+        char *log = proc_slurp(env.rr_log);
+        ck_abort_msg("receiver wait status %d after SIGTERM:\n%s", st, proc_tail(log, TAIL_MAX));
         free(log);
     }
     rr_test_rmtree(env.dir);
@@ -355,22 +124,11 @@ static void stop_all(void)
 
 /* ==== Requests ==== */
 
-static void post_to_alertmanager(const char *body)
-{
-    char url[128];
-    snprintf(url, sizeof url, "%s/api/v2/alerts", env.am_base);
-    struct httpc_resp r;
-    httpc_post_json(url, body, strlen(body), &r);
-    ck_assert_msg(r.code == 200, "Alertmanager POST /api/v2/alerts: %ld %s %s", r.code, r.body,
-                  r.error);
-    httpc_resp_release(&r);
-}
-
 static void post_json_to_alertmanager(const json_t *alerts)
 {
     char *body = json_dumps(alerts, JSON_COMPACT);
     ck_assert_ptr_nonnull(body);
-    post_to_alertmanager(body);
+    proc_am_post(env.am_base, body);
     free(body);
 }
 
@@ -417,17 +175,7 @@ static json_int_t episodes_total(const char *query)
 static long long metric(const char *series)
 {
     char *text = receiver_get("/metrics");
-    size_t n = strlen(series);
-    long long value = -1;
-    for (const char *p = text; p && *p;) {
-        if (!strncmp(p, series, n) && p[n] == ' ') {
-            value = strtoll(p + n + 1, NULL, 10);
-            break;
-        }
-        p = strchr(p, '\n');
-        if (p)
-            p++;
-    }
+    long long value = proc_metric_value(text, series);
     free(text);
     ck_assert_msg(value >= 0, "metric %s not exposed", series);
     return value;
@@ -441,30 +189,23 @@ static long long metric(const char *series)
 /* Polls metric(series) until it is at least want; returns the last value seen. */
 static long long wait_metric_at_least(const char *series, long long want)
 {
-    int64_t deadline = mono_ms() + WAIT_TIMEOUT_MS;
-    long long v = metric(series);
-    while (v < want && mono_ms() < deadline) {
-        sleep_ms(POLL_MS);
-        v = metric(series);
-    }
-    ck_assert_msg(v >= want, "%s stayed at %lld, want >= %lld within %d ms", series, v, want,
-                  WAIT_TIMEOUT_MS);
-    return v;
+    return proc_wait_metric_at_least(metric, series, want, WAIT_TIMEOUT_MS, POLL_MS, NULL, 0);
 }
 
 static void wait_total(const char *query, json_int_t want)
 {
-    int64_t deadline = mono_ms() + WAIT_TIMEOUT_MS;
+    int64_t deadline = proc_mono_ms() + WAIT_TIMEOUT_MS;
     json_int_t n = episodes_total(query);
-    while (n != want && mono_ms() < deadline) {
-        sleep_ms(POLL_MS);
+    while (n != want && proc_mono_ms() < deadline) {
+        proc_sleep_ms(POLL_MS);
         n = episodes_total(query);
     }
     if (n != want) {
-        char *log = slurp(env.am_log);
+        char *log = proc_slurp(env.am_log);
         ck_abort_msg("receiver holds %lld episodes for '%s', want %lld within %d ms; "
                      "Alertmanager log:\n%s",
-                     (long long)n, query, (long long)want, WAIT_TIMEOUT_MS, tail(log));
+                     (long long)n, query, (long long)want, WAIT_TIMEOUT_MS,
+                     proc_tail(log, TAIL_MAX));
         free(log);
     }
 }
@@ -474,7 +215,7 @@ static void wait_metrics_settled(const char *series)
 {
     long long prev = metric(series);
     for (int i = 0; i < 50; i++) {
-        sleep_ms(300);
+        proc_sleep_ms(300);
         long long now = metric(series);
         if (now == prev)
             return;
@@ -538,7 +279,7 @@ static json_t *assert_exactly_posted_firing(json_t *posted)
     json_array_foreach(posted, i, p)
     {
         char fp[17];
-        fingerprint(json_object_get(p, "labels"), fp);
+        proc_am_fingerprint(json_object_get(p, "labels"), fp);
         json_t *s = find_by_fingerprint(list, fp);
         ck_assert_msg(s != NULL, "posted alert %zu (fingerprint %s) not stored", i, fp);
         json_t *a = find_by_fingerprint(am, fp);
@@ -588,7 +329,7 @@ START_TEST(test_fire_stored_exactly)
     ck_assert_int_eq(episodes_total("?status=firing"), (json_int_t)n);
     ck_assert_int_eq(episodes_total("?status=resolved"), 0);
     char q[64], fp[17];
-    fingerprint(json_object_get(json_array_get(posted, 0), "labels"), fp);
+    proc_am_fingerprint(json_object_get(json_array_get(posted, 0), "labels"), fp);
     snprintf(q, sizeof q, "?fingerprint=%s", fp);
     ck_assert_int_eq(episodes_total(q), 1);
     json_decref(posted);
@@ -617,7 +358,7 @@ START_TEST(test_repeats_are_duplicates)
     /* At least one repeat of each of the two groups. */
     wait_metric_at_least(M_200, first + 2);
     wait_metric_at_least(M_DUPLICATE, 1);
-    stop_process(env.am_pid);
+    proc_stop(env.am_pid, STOP_GRACE_MS);
     env.am_pid = 0;
     wait_metrics_settled(M_200);
 
@@ -632,7 +373,7 @@ START_TEST(test_repeats_are_duplicates)
     json_array_foreach(posted, i, p)
     {
         char fp[17];
-        fingerprint(json_object_get(p, "labels"), fp);
+        proc_am_fingerprint(json_object_get(p, "labels"), fp);
         json_t *s = find_by_fingerprint(list, fp);
         ck_assert_msg(s != NULL, "alert %s not stored", fp);
         ck_assert_str_eq(json_string_value(json_object_get(s, "status")), "firing");
@@ -682,7 +423,7 @@ START_TEST(test_resolve_then_refire)
     int64_t s1 = rr_clock_wall_ms() - 5000;
     json_t *fire = one_alert("E2ELifecycle", s1, 0);
     char fp[17], q[128];
-    fingerprint(json_object_get(json_array_get(fire, 0), "labels"), fp);
+    proc_am_fingerprint(json_object_get(json_array_get(fire, 0), "labels"), fp);
     post_json_to_alertmanager(fire);
     wait_total("", 1);
     json_t *stored = assert_exactly_posted_firing(fire);
@@ -749,8 +490,9 @@ START_TEST(test_wrong_token_stores_nothing)
     ck_assert_int_eq(metric(M_200), 0);
     ck_assert_int_eq(metric(M_STORED), 0);
     ck_assert_int_eq(episodes_total(""), 0);
-    char *log = slurp(env.am_log);
-    ck_assert_msg(strstr(log, "401") != NULL, "Alertmanager did not log the 401:\n%s", tail(log));
+    char *log = proc_slurp(env.am_log);
+    ck_assert_msg(strstr(log, "401") != NULL, "Alertmanager did not log the 401:\n%s",
+                  proc_tail(log, TAIL_MAX));
     free(log);
     json_decref(posted);
     stop_all();
@@ -772,23 +514,7 @@ static Suite *e2e_suite(void)
 
 int main(void)
 {
-    signal(SIGPIPE, SIG_IGN);
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     /* Every test's files live under one directory removed at the end, even after a failed
      * test whose process _exit()ed before its own clean-up. */
-    const char *tmp = getenv("TMPDIR");
-    char base[512];
-    snprintf(base, sizeof base, "%s/rr-e2e-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(base)) {
-        perror("mkdtemp");
-        return EXIT_FAILURE;
-    }
-    setenv("TMPDIR", base, 1);
-    SRunner *sr = srunner_create(e2e_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    rr_test_rmtree(base);
-    curl_global_cleanup();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return proc_main(e2e_suite, "rr-e2e", NULL, NULL);
 }

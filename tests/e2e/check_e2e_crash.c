@@ -12,7 +12,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -23,11 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -39,6 +36,7 @@
 #include "rr/clock.h"
 
 #include "httpc.h"
+#include "proc.h"
 #include "testlib.h"
 
 #define POSTERS          8
@@ -51,88 +49,9 @@
 #define STOP_GRACE_MS    10000
 #define PAGE             10000 /* the API's largest limit */
 #define SLOW_SENDERS     4     /* requests surely in flight at SIGTERM */
+#define TAIL_MAX         1200  /* log bytes in a failure message (Check caps their size) */
 
 /* ==== Processes ==== */
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
-
-static int64_t mono_ms(void)
-{
-    return rr_clock_mono_ns() / 1000000;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return rr_xstrdup("");
-    fclose(f);
-    return rr_test_read_file(path, NULL);
-}
-
-/* The last bytes of a log, for a failure message (Check caps their size). Borrowed. */
-static const char *tail(const char *text)
-{
-    size_t n = strlen(text);
-    return n > 1200 ? text + n - 1200 : text;
-}
-
-/* fork + exec, output appended to log_path; the child dies with the test process. */
-static pid_t spawn(const char *const argv[], const char *log_path)
-{
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    ck_assert_msg(pid >= 0, "fork: %s", strerror(errno));
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
-            _exit(127);
-        int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        int in = open("/dev/null", O_RDONLY);
-        if (fd < 0 || in < 0)
-            _exit(127);
-        dup2(in, 0);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        execv(argv[0], (char *const *)(uintptr_t)argv);
-        _exit(127);
-    }
-    return pid;
-}
-
-static bool alive(pid_t pid, int *status)
-{
-    int st = 0;
-    pid_t r = waitpid(pid, &st, WNOHANG);
-    if (r == pid) {
-        if (status)
-            *status = st;
-        return false;
-    }
-    return r == 0;
-}
-
-static int stop_process(pid_t pid)
-{
-    int st = 0;
-    if (pid <= 0)
-        return 0;
-    kill(pid, SIGTERM);
-    int64_t deadline = mono_ms() + STOP_GRACE_MS;
-    while (mono_ms() < deadline) {
-        if (!alive(pid, &st))
-            return st;
-        sleep_ms(10);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, &st, 0);
-    return st;
-}
 
 struct receiver {
     char *dir;
@@ -147,7 +66,7 @@ static struct receiver rcv;
 /* Starts the binary on rcv.db (created on first start) and waits until it is ready. */
 static void receiver_start(void)
 {
-    char *existing = slurp(rcv.log);
+    char *existing = proc_slurp(rcv.log);
     rcv.log_offset = strlen(existing);
     free(existing);
     char *routing = rr_test_source_path("routing");
@@ -155,40 +74,13 @@ static void receiver_start(void)
     const char *argv[] = {rr_test_binary(), "serve",  "--listen",  "127.0.0.1:0",
                           "--db",           rcv.db,   "--routing", routing,
                           "--runbooks",     runbooks, "--dry-run", NULL};
-    rcv.pid = spawn(argv, rcv.log);
+    /* Output appended to rcv.log; the child dies with the test process. */
+    struct proc_spawn sp = {.out_path = rcv.log, .err_path = rcv.log, .death_signal = SIGKILL};
+    rcv.pid = proc_spawn(argv, &sp);
     free(routing);
     free(runbooks);
-    unsigned port = 0;
-    int64_t deadline = mono_ms() + START_TIMEOUT_MS;
-    while (!port && mono_ms() < deadline) {
-        int st;
-        char *log = slurp(rcv.log);
-        const char *line = strstr(log + rcv.log_offset, "msg=listening");
-        const char *p = line ? strstr(line, " port=") : NULL;
-        if (p)
-            port = (unsigned)strtoul(p + 6, NULL, 10);
-        if (!port && !alive(rcv.pid, &st)) {
-            rcv.pid = 0;
-            ck_abort_msg("receiver exited at start-up (status %d):\n%s", st, tail(log));
-        }
-        free(log);
-        if (!port)
-            sleep_ms(20);
-    }
-    ck_assert_msg(port > 0, "receiver did not log its port within %d ms", START_TIMEOUT_MS);
-    snprintf(rcv.base, sizeof rcv.base, "http://127.0.0.1:%u", port);
-    char url[128];
-    snprintf(url, sizeof url, "%s/-/ready", rcv.base);
-    long code = 0;
-    while (code != 200 && mono_ms() < deadline) {
-        struct httpc_resp r;
-        httpc_get(url, &r);
-        code = r.code;
-        httpc_resp_release(&r);
-        if (code != 200)
-            sleep_ms(50);
-    }
-    ck_assert_msg(code == 200, "receiver /-/ready: %ld", code);
+    proc_wait_receiver(&rcv.pid, rcv.log, rcv.log_offset, START_TIMEOUT_MS, 50, TAIL_MAX, rcv.base,
+                       sizeof rcv.base);
 }
 
 /* Fails with the end of the receiver's log unless ok. */
@@ -196,8 +88,8 @@ static void assert_receiver(bool ok, const char *what, int status)
 {
     if (ok)
         return;
-    char *log = slurp(rcv.log);
-    ck_abort_msg("%s (wait status %d):\n%s", what, status, tail(log));
+    char *log = proc_slurp(rcv.log);
+    ck_abort_msg("%s (wait status %d):\n%s", what, status, proc_tail(log, TAIL_MAX));
     free(log);
 }
 
@@ -218,21 +110,6 @@ static void teardown_dir(void)
 
 /* ==== Payloads ==== */
 
-/* Alertmanager's fingerprint of labels given as name/value pairs already in name order. */
-static uint64_t fingerprint(const char *const *pairs, size_t n_pairs)
-{
-    uint64_t h = 14695981039346656037ULL;
-    for (size_t i = 0; i < 2 * n_pairs; i++) {
-        for (const unsigned char *c = (const unsigned char *)pairs[i]; *c; c++) {
-            h ^= *c;
-            h *= 1099511628211ULL;
-        }
-        h ^= 0xFF;
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
 /* One firing alert with labels {alertname, run, poster, seq}; returns its fingerprint. */
 static uint64_t make_payload(const char *run, int poster, size_t seq, char *body, size_t cap,
                              size_t *len)
@@ -241,7 +118,7 @@ static uint64_t make_payload(const char *run, int poster, size_t seq, char *body
     snprintf(p, sizeof p, "%d", poster);
     snprintf(s, sizeof s, "%zu", seq);
     const char *pairs[] = {"alertname", "E2EDurability", "poster", p, "run", run, "seq", s};
-    uint64_t fp = fingerprint(pairs, 4);
+    uint64_t fp = proc_am_fingerprint_pairs(pairs, 4);
     int n = snprintf(body, cap,
                      "{\"version\":\"4\",\"status\":\"firing\",\"receiver\":\"e2e\","
                      "\"groupKey\":\"{}:{alertname=\\\"E2EDurability\\\"}\",\"alerts\":[{"
@@ -306,7 +183,7 @@ static void *post_loop(void *arg)
         if (r.code == 0) {
             if (p->stop_on_transport_error && atomic_load(p->signal_ms) != 0)
                 break;
-            sleep_ms(5); /* the receiver is gone: do not spin until the stop flag */
+            proc_sleep_ms(5); /* the receiver is gone: do not spin until the stop flag */
         }
     }
     return NULL;
@@ -423,10 +300,10 @@ static void *slow_send(void *arg)
         goto out;
     }
     atomic_fetch_add(ss->ready, 1);
-    int64_t deadline = mono_ms() + 10000;
-    while (atomic_load(ss->signal_ms) == 0 && mono_ms() < deadline)
-        sleep_ms(5);
-    sleep_ms(50);
+    int64_t deadline = proc_mono_ms() + 10000;
+    while (atomic_load(ss->signal_ms) == 0 && proc_mono_ms() < deadline)
+        proc_sleep_ms(5);
+    proc_sleep_ms(50);
     if (!send_all(fd, body + half, len - half)) {
         snprintf(ss->status_line, sizeof ss->status_line, "second half: %s", strerror(errno));
         goto out;
@@ -578,15 +455,15 @@ START_TEST(test_sigkill_loses_no_acknowledged_alert)
         snprintf(name, sizeof name, "kill%d", cycle);
         struct run *run = rr_xcalloc(1, sizeof *run);
         run_start(run, name, false);
-        sleep_ms(POST_BEFORE_KILL);
+        proc_sleep_ms(POST_BEFORE_KILL);
         int st = 0;
-        assert_receiver(alive(rcv.pid, &st), "receiver died by itself during ingest", st);
+        assert_receiver(proc_alive(rcv.pid, &st), "receiver died by itself during ingest", st);
         kill(rcv.pid, SIGKILL);
-        atomic_store(&run->signal_ms, mono_ms());
+        atomic_store(&run->signal_ms, proc_mono_ms());
         waitpid(rcv.pid, &st, 0);
         rcv.pid = 0;
         assert_receiver(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "not ended by our SIGKILL", st);
-        sleep_ms(100);
+        proc_sleep_ms(100);
         struct totals t = run_join(run);
         ck_assert_msg(t.acked > 0, "cycle %d: no request was answered 200 before the kill", cycle);
         acked_total += t.acked;
@@ -612,7 +489,7 @@ START_TEST(test_sigkill_loses_no_acknowledged_alert)
         snprintf(name, sizeof name, "probe%d", cycle);
         assert_accepts_new_alert(name);
     }
-    int st = stop_process(rcv.pid);
+    int st = proc_stop(rcv.pid, STOP_GRACE_MS);
     rcv.pid = 0;
     assert_receiver(WIFEXITED(st) && WEXITSTATUS(st) == 0, "receiver failed to stop cleanly", st);
     assert_integrity_ok();
@@ -636,24 +513,24 @@ START_TEST(test_sigterm_drains_in_flight_and_exits_0)
             .id = i, .port = port, .ready = &ready, .signal_ms = &run->signal_ms};
         ck_assert_int_eq(pthread_create(&slow[i].thread, NULL, slow_send, &slow[i]), 0);
     }
-    int64_t bound = mono_ms() + 5000;
-    while (atomic_load(&ready) < SLOW_SENDERS && mono_ms() < bound)
-        sleep_ms(5);
-    sleep_ms(700); /* the receiver has read their headers; the fast posters are busy */
+    int64_t bound = proc_mono_ms() + 5000;
+    while (atomic_load(&ready) < SLOW_SENDERS && proc_mono_ms() < bound)
+        proc_sleep_ms(5);
+    proc_sleep_ms(700); /* the receiver has read their headers; the fast posters are busy */
     int st = 0;
-    assert_receiver(alive(rcv.pid, &st), "receiver died by itself during ingest", st);
-    int64_t t0 = mono_ms();
+    assert_receiver(proc_alive(rcv.pid, &st), "receiver died by itself during ingest", st);
+    int64_t t0 = proc_mono_ms();
     atomic_store(&run->signal_ms, t0);
     kill(rcv.pid, SIGTERM);
     bool exited = false;
-    while (mono_ms() - t0 < SIGTERM_BOUND_MS) {
-        if (!alive(rcv.pid, &st)) {
+    while (proc_mono_ms() - t0 < SIGTERM_BOUND_MS) {
+        if (!proc_alive(rcv.pid, &st)) {
             exited = true;
             break;
         }
-        sleep_ms(5);
+        proc_sleep_ms(5);
     }
-    int64_t took = mono_ms() - t0;
+    int64_t took = proc_mono_ms() - t0;
     if (!exited) {
         kill(rcv.pid, SIGKILL);
         waitpid(rcv.pid, &st, 0);
@@ -663,10 +540,11 @@ START_TEST(test_sigterm_drains_in_flight_and_exits_0)
     struct totals t = run_join(run);
     for (int i = 0; i < SLOW_SENDERS; i++)
         pthread_join(slow[i].thread, NULL);
-    char *log = slurp(rcv.log);
+    char *log = proc_slurp(rcv.log);
     ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit status %d after SIGTERM:\n%s", st,
-                  tail(log));
-    ck_assert_msg(strstr(log, "msg=stopped") != NULL, "no \"stopped\" in the log:\n%s", tail(log));
+                  proc_tail(log, TAIL_MAX));
+    ck_assert_msg(strstr(log, "msg=stopped") != NULL, "no \"stopped\" in the log:\n%s",
+                  proc_tail(log, TAIL_MAX));
     free(log);
     ck_assert_msg(t.acked > 0, "no request was answered 200 before SIGTERM");
     for (int i = 0; i < SLOW_SENDERS; i++)
@@ -692,7 +570,7 @@ START_TEST(test_sigterm_drains_in_flight_and_exits_0)
     free(fps);
     run_free(run);
     free(run);
-    st = stop_process(rcv.pid);
+    st = proc_stop(rcv.pid, STOP_GRACE_MS);
     rcv.pid = 0;
     assert_receiver(WIFEXITED(st) && WEXITSTATUS(st) == 0, "receiver failed to stop cleanly", st);
     teardown_dir();
@@ -712,22 +590,6 @@ static Suite *crash_suite(void)
 
 int main(void)
 {
-    signal(SIGPIPE, SIG_IGN);
-    /* Before any thread: curl_easy_init would otherwise race on the global init. */
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    const char *tmp = getenv("TMPDIR");
-    char base[512];
-    snprintf(base, sizeof base, "%s/rr-e2e-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(base)) {
-        perror("mkdtemp");
-        return EXIT_FAILURE;
-    }
-    setenv("TMPDIR", base, 1);
-    SRunner *sr = srunner_create(crash_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    rr_test_rmtree(base);
-    curl_global_cleanup();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    /* curl_global_init comes before any thread: curl_easy_init would otherwise race on it. */
+    return proc_main(crash_suite, "rr-e2e", NULL, NULL);
 }

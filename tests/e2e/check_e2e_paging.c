@@ -25,10 +25,7 @@
  * unchecked teardown waits for them and SIGKILLs what is left after STOP_GRACE_MS.
  * Every wait is bounded.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -36,10 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -51,9 +46,9 @@
 
 #include "fake_paging.h"
 #include "httpc.h"
+#include "proc.h"
 #include "testlib.h"
 
-#define AM_BINARY        "/usr/bin/prometheus-alertmanager"
 #define RR_TOKEN         "e2e-paging-receiver-token-81d2"
 #define START_TIMEOUT_MS 20000 /* process start to ready (the receiver may run under ASan) */
 #define WAIT_TIMEOUT_MS  20000 /* an expected page, log line or metric */
@@ -62,6 +57,7 @@
 #define FAKE_HANG_MS     3000  /* the fake holds the first PagerDuty trigger this long */
 #define SETTLE_MS        500   /* "nothing more arrives": pages go out within milliseconds */
 #define FAKE_FLAGS       FAKE_STRICT_SHOULD
+#define TAIL_MAX         1500 /* log bytes in a failure message (Check caps their size) */
 
 /* PagerDuty routing keys (PD-10: exactly 32 characters, [A-Za-z0-9]). Fake values. */
 #define PD_KEY_PAYMENTS "e2ePaymentsRoutingKey0000000000a"
@@ -79,73 +75,11 @@ _Static_assert(sizeof PD_KEY_PAYMENTS == 33 && sizeof PD_KEY_PLATFORM == 33, "32
 
 extern char **environ;
 
-/* ==== Small helpers ==== */
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
-
-static int64_t mono_ms(void)
-{
-    return rr_clock_mono_ns() / 1000000;
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    ck_assert_msg(f != NULL, "cannot write %s", path);
-    fputs(text, f);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
-/* Reads a file that may not exist yet; "" then. Owned. */
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return rr_xstrdup("");
-    fclose(f);
-    return rr_test_read_file(path, NULL);
-}
-
-/* The last bytes of a log, for a failure message (Check caps their size). Borrowed. */
-static const char *tail(const char *text)
-{
-    size_t n = strlen(text);
-    return n > 1500 ? text + n - 1500 : text;
-}
-
-/* A loopback port free right now (bind 0, read it, close). */
-static unsigned free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    ck_assert_int_ge(fd, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    socklen_t len = sizeof a;
-    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 /* ==== Child processes ==== */
 
 /* Where spawned pids are recorded for the clean-up after a failed test (see the top). Set by
  * main before any test runs. */
 static char registry_path[600];
-
-static void registry_add(pid_t pid)
-{
-    FILE *f = fopen(registry_path, "a");
-    if (f) {
-        fprintf(f, "%ld\n", (long)pid);
-        fclose(f);
-    }
-}
 
 /* The environment of a child: this process's, without any RUNBOOK_ROUTER_* setting (the test
  * passes flags explicitly) and without the dry-run test's secret variables. Owned array of
@@ -167,64 +101,25 @@ static char **child_environment(void)
     return env;
 }
 
+/* The options of every child: its own process group, SIGTERM when the test process dies, this
+ * file's environment (set by spawn), its pid in the registry. */
+static struct proc_spawn spawn_options(char **env)
+{
+    return (struct proc_spawn){
+        .death_signal = SIGTERM, .own_group = true, .envp = env, .registry = registry_path};
+}
+
 /* fork + exec with stdout to out_path and stderr to err_path (appended; they may be the same
- * file). The child leads its own process group and gets SIGTERM when the test process dies. */
+ * file), with the options above. */
 static pid_t spawn(const char *const argv[], const char *out_path, const char *err_path)
 {
     char **env = child_environment();
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    ck_assert_msg(pid >= 0, "fork: %s", strerror(errno));
-    if (pid == 0) {
-        setpgid(0, 0);
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        if (getppid() != parent)
-            _exit(127);
-        int out = open(out_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        int err = open(err_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        int in = open("/dev/null", O_RDONLY);
-        if (out < 0 || err < 0 || in < 0)
-            _exit(127);
-        dup2(in, 0);
-        dup2(out, 1);
-        dup2(err, 2);
-        execve(argv[0], (char *const *)(uintptr_t)argv, env);
-        _exit(127);
-    }
+    struct proc_spawn o = spawn_options(env);
+    o.out_path = out_path;
+    o.err_path = err_path;
+    pid_t pid = proc_spawn(argv, &o);
     free(env);
-    registry_add(pid);
     return pid;
-}
-
-/* True while pid runs; reaps it (and stores its wait status) when it has exited. */
-static bool alive(pid_t pid, int *status)
-{
-    int st = 0;
-    pid_t r = waitpid(pid, &st, WNOHANG);
-    if (r == pid) {
-        if (status)
-            *status = st;
-        return false;
-    }
-    return r == 0;
-}
-
-/* SIGTERM, then SIGKILL after STOP_GRACE_MS. Returns the wait status. */
-static int stop_process(pid_t pid)
-{
-    int st = 0;
-    if (pid <= 0)
-        return 0;
-    kill(pid, SIGTERM);
-    int64_t deadline = mono_ms() + STOP_GRACE_MS;
-    while (mono_ms() < deadline) {
-        if (!alive(pid, &st))
-            return st;
-        sleep_ms(10);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, &st, 0);
-    return st;
 }
 
 /* Runs argv to completion within timeout_ms (SIGKILL after it); stdout into *out (owned).
@@ -238,20 +133,20 @@ static int run_cli(const char *const argv[], const char *dir, long timeout_ms, c
     unlink(err_path);
     pid_t pid = spawn(argv, out_path, err_path);
     int st = 0;
-    int64_t deadline = mono_ms() + timeout_ms;
+    int64_t deadline = proc_mono_ms() + timeout_ms;
     bool done = false;
-    while (!done && mono_ms() < deadline) {
-        done = !alive(pid, &st);
+    while (!done && proc_mono_ms() < deadline) {
+        done = !proc_alive(pid, &st);
         if (!done)
-            sleep_ms(10);
+            proc_sleep_ms(10);
     }
     if (!done) {
         kill(pid, SIGKILL);
         waitpid(pid, &st, 0);
     }
-    *out = slurp(out_path);
+    *out = proc_slurp(out_path);
     if (!WIFEXITED(st)) {
-        char *err = slurp(err_path);
+        char *err = proc_slurp(err_path);
         fprintf(stderr, "%s did not exit normally (status %d): %s\n", argv[1], st, err);
         free(err);
         return -1;
@@ -260,41 +155,10 @@ static int run_cli(const char *const argv[], const char *dir, long timeout_ms, c
 }
 
 /* In the main process, after each tcase: the children a failed test left behind were
- * re-parented here; wait for them (they got SIGTERM), SIGKILL after STOP_GRACE_MS. A pid that
- * is not a child of this process any more (reaped by its test) is left alone. */
+ * re-parented here; wait for them (they got SIGTERM), SIGKILL after STOP_GRACE_MS. */
 static void reap_orphans(void)
 {
-    FILE *f = fopen(registry_path, "r");
-    if (!f)
-        return;
-    pid_t pids[256];
-    size_t n = 0;
-    long v;
-    while (n < 256 && fscanf(f, "%ld", &v) == 1)
-        pids[n++] = (pid_t)v;
-    fclose(f);
-    size_t left = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (waitpid(pids[i], NULL, WNOHANG) == 0) {
-            kill(pids[i], SIGTERM);
-            pids[left++] = pids[i];
-        }
-    }
-    int64_t deadline = mono_ms() + STOP_GRACE_MS;
-    for (size_t i = 0; i < left; i++) {
-        while (waitpid(pids[i], NULL, WNOHANG) == 0 && mono_ms() < deadline)
-            sleep_ms(10);
-        if (waitpid(pids[i], NULL, WNOHANG) == 0) {
-            fprintf(stderr, "e2e.paging: pid %ld ignored SIGTERM: SIGKILL\n", (long)pids[i]);
-            kill(pids[i], SIGKILL);
-            waitpid(pids[i], NULL, 0);
-        }
-    }
-    if (left)
-        fprintf(stderr, "e2e.paging: stopped %zu process(es) left by a failed test\n", left);
-    FILE *empty = fopen(registry_path, "w");
-    if (empty)
-        fclose(empty);
+    proc_reap_registered(registry_path, STOP_GRACE_MS, "e2e.paging");
 }
 
 /* ==== The world of one test ==== */
@@ -316,7 +180,7 @@ static void copy_fixture(const char *rel, const char *dst)
 {
     char *src = rr_test_fixture(rel);
     char *text = rr_test_read_file(src, NULL);
-    write_file(dst, text);
+    proc_write_file(dst, text);
     free(text);
     free(src);
 }
@@ -332,7 +196,7 @@ static void team_yaml(struct rr_buf *b, const char *name, const char *layer, con
     snprintf(path, sizeof path, "/slack/%s", name);
     fake_paging_url(w.slack, path, slack_url, sizeof slack_url);
     snprintf(key_file, sizeof key_file, "%s/pd-%s.key", w.dir, name);
-    write_file(key_file, key);
+    proc_write_file(key_file, key);
     char slack[800], pd[900];
     if (w.secrets) {
         snprintf(slack, sizeof slack, "      url: \"%s\"\n", slack_url);
@@ -368,7 +232,7 @@ static void write_teams(void)
     ck_assert(rr_buf_append(&b, "", 1) == RR_OK);
     char path[700];
     snprintf(path, sizeof path, "%s/teams.yml", w.routing);
-    write_file(path, b.data);
+    proc_write_file(path, b.data);
     rr_buf_release(&b);
 }
 
@@ -392,13 +256,13 @@ static void world_setup(bool secrets, bool auth)
     snprintf(dst, sizeof dst, "%s/routes.yml", w.routing);
     copy_fixture("e2e-paging/routing/routes.yml", dst);
     write_teams();
-    write_file(w.token, RR_TOKEN "\n");
+    proc_write_file(w.token, RR_TOKEN "\n");
 }
 
 /* Starts the receiver on w.db and waits until it is ready. */
 static void receiver_start(void)
 {
-    char *existing = slurp(w.rr_log);
+    char *existing = proc_slurp(w.rr_log);
     w.log_offset = strlen(existing);
     free(existing);
     char *runbooks = rr_test_source_path("runbooks");
@@ -416,52 +280,21 @@ static void receiver_start(void)
     argv[n] = NULL;
     w.rr_pid = spawn(argv, w.rr_log, w.rr_log);
     free(runbooks);
-
-    /* The port comes from this start's "listening" log line (port=N). */
-    unsigned port = 0;
-    int64_t deadline = mono_ms() + START_TIMEOUT_MS;
-    while (!port && mono_ms() < deadline) {
-        int st;
-        char *log = slurp(w.rr_log);
-        const char *line = strstr(log + w.log_offset, "msg=listening");
-        const char *p = line ? strstr(line, " port=") : NULL;
-        if (p)
-            port = (unsigned)strtoul(p + 6, NULL, 10);
-        if (!port && !alive(w.rr_pid, &st)) {
-            w.rr_pid = 0;
-            ck_abort_msg("receiver exited at start-up (status %d):\n%s", st, tail(log));
-        }
-        free(log);
-        if (!port)
-            sleep_ms(20);
-    }
-    ck_assert_msg(port > 0, "receiver did not log its port within %d ms", START_TIMEOUT_MS);
-    snprintf(w.rr_base, sizeof w.rr_base, "http://127.0.0.1:%u", port);
-    char url[128];
-    snprintf(url, sizeof url, "%s/-/ready", w.rr_base);
-    long code = 0;
-    while (code != 200 && mono_ms() < deadline) {
-        struct httpc_resp r;
-        httpc_get(url, &r);
-        code = r.code;
-        httpc_resp_release(&r);
-        if (code != 200)
-            sleep_ms(POLL_MS);
-    }
-    ck_assert_msg(code == 200, "receiver /-/ready: %ld", code);
+    proc_wait_receiver(&w.rr_pid, w.rr_log, w.log_offset, START_TIMEOUT_MS, POLL_MS, TAIL_MAX,
+                       w.rr_base, sizeof w.rr_base);
 }
 
 /* SIGTERM: the receiver must exit 0 within the bound. */
 static void receiver_stop(void)
 {
-    int st = stop_process(w.rr_pid);
+    int st = proc_stop(w.rr_pid, STOP_GRACE_MS);
     w.rr_pid = 0;
     ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "receiver exit status %d", st);
 }
 
 static void receiver_kill9(void)
 {
-    ck_assert_msg(alive(w.rr_pid, NULL), "receiver died by itself");
+    ck_assert_msg(proc_alive(w.rr_pid, NULL), "receiver died by itself");
     kill(w.rr_pid, SIGKILL);
     int st = 0;
     waitpid(w.rr_pid, &st, 0);
@@ -472,7 +305,7 @@ static void receiver_kill9(void)
 /* This receiver start's log lines (owned). */
 static char *receiver_log(void)
 {
-    char *log = slurp(w.rr_log);
+    char *log = proc_slurp(w.rr_log);
     size_t n = strlen(log);
     char *mine = rr_xstrdup(log + (w.log_offset <= n ? w.log_offset : n));
     free(log);
@@ -481,7 +314,7 @@ static char *receiver_log(void)
 
 static void world_teardown(void)
 {
-    stop_process(w.am_pid);
+    proc_stop(w.am_pid, STOP_GRACE_MS);
     w.am_pid = 0;
     if (w.rr_pid)
         receiver_stop();
@@ -493,71 +326,21 @@ static void world_teardown(void)
     w.dir = NULL;
 }
 
-/*
- * Alertmanager with one webhook receiver pointing at ours (bearer auth). A port taken between
- * free_port() and the bind makes Alertmanager exit: then another port is tried (3 tries).
- */
+/* Alertmanager with one webhook receiver pointing at ours (bearer auth). */
 static void am_start(const char *repeat_interval)
 {
-    char cfg_path[700], storage[700], cfg[2048];
-    snprintf(cfg_path, sizeof cfg_path, "%s/alertmanager.yml", w.dir);
-    snprintf(cfg, sizeof cfg,
-             "global:\n"
-             "  resolve_timeout: 5m\n"
-             "route:\n"
-             "  receiver: runbook-router\n"
-             "  group_by: [alertname, temporal_namespace]\n"
-             "  group_wait: 1s\n"
-             "  group_interval: 1s\n"
-             "  repeat_interval: %s\n"
-             "receivers:\n"
-             "- name: runbook-router\n"
-             "  webhook_configs:\n"
-             "  - url: %s/webhook\n"
-             "    send_resolved: true\n"
-             "    http_config:\n"
-             "      authorization:\n"
-             "        type: Bearer\n"
-             "        credentials: %s\n",
-             repeat_interval, w.rr_base, RR_TOKEN);
-    write_file(cfg_path, cfg);
-    for (int attempt = 0; attempt < 3; attempt++) {
-        unsigned port = free_port();
-        snprintf(storage, sizeof storage, "%s/am-data-%d", w.dir, attempt);
-        char a_cfg[800], a_storage[800], a_listen[64], a_url[96];
-        snprintf(a_cfg, sizeof a_cfg, "--config.file=%s", cfg_path);
-        snprintf(a_storage, sizeof a_storage, "--storage.path=%s", storage);
-        snprintf(a_listen, sizeof a_listen, "--web.listen-address=127.0.0.1:%u", port);
-        snprintf(a_url, sizeof a_url, "--web.external-url=http://127.0.0.1:%u", port);
-        const char *argv[] = {AM_BINARY,          a_cfg, a_storage,
-                              a_listen,           a_url, "--cluster.listen-address=",
-                              "--log.level=info", NULL};
-        w.am_pid = spawn(argv, w.am_log, w.am_log);
-        snprintf(w.am_base, sizeof w.am_base, "http://127.0.0.1:%u", port);
-        char url[128];
-        snprintf(url, sizeof url, "%s/-/ready", w.am_base);
-        int64_t deadline = mono_ms() + START_TIMEOUT_MS;
-        bool exited = false;
-        while (mono_ms() < deadline) {
-            struct httpc_resp r;
-            httpc_get(url, &r);
-            long code = r.code;
-            httpc_resp_release(&r);
-            if (code == 200)
-                return;
-            if (!alive(w.am_pid, NULL)) {
-                exited = true;
-                break;
-            }
-            sleep_ms(POLL_MS);
-        }
-        if (!exited)
-            break;
-        w.am_pid = 0;
-    }
-    char *log = slurp(w.am_log);
-    ck_abort_msg("Alertmanager did not become ready:\n%s", tail(log));
-    free(log);
+    char **env = child_environment();
+    struct proc_am am = {.dir = w.dir,
+                         .receiver_base = w.rr_base,
+                         .credentials = RR_TOKEN,
+                         .repeat_interval = repeat_interval,
+                         .log_path = w.am_log,
+                         .spawn = spawn_options(env),
+                         .timeout_ms = START_TIMEOUT_MS,
+                         .poll_ms = POLL_MS,
+                         .tail_max = TAIL_MAX};
+    proc_am_start(&am, &w.am_pid, w.am_base, sizeof w.am_base);
+    free(env);
 }
 
 /* ==== Requests to the receiver and Alertmanager ==== */
@@ -608,37 +391,17 @@ static void post_webhook_fixture(const char *rel)
 static long long metric(const char *series)
 {
     char *text = receiver_do("GET", "/metrics", NULL, 200);
-    size_t n = strlen(series);
-    long long value = -1;
-    for (const char *p = text; p && *p;) {
-        if (!strncmp(p, series, n) && p[n] == ' ') {
-            value = strtoll(p + n + 1, NULL, 10);
-            break;
-        }
-        p = strchr(p, '\n');
-        if (p)
-            p++;
-    }
+    long long value = proc_metric_value(text, series);
     free(text);
     ck_assert_msg(value >= 0, "metric %s not exposed", series);
     return value;
 }
 
+/* Polls metric(series) until it is at least want; fails with Alertmanager's log. */
 static long long wait_metric_at_least(const char *series, long long want)
 {
-    int64_t deadline = mono_ms() + WAIT_TIMEOUT_MS;
-    long long v = metric(series);
-    while (v < want && mono_ms() < deadline) {
-        sleep_ms(POLL_MS);
-        v = metric(series);
-    }
-    if (v < want) {
-        char *log = slurp(w.am_log);
-        ck_abort_msg("%s stayed at %lld, want >= %lld within %d ms; Alertmanager log:\n%s", series,
-                     v, want, WAIT_TIMEOUT_MS, tail(log));
-        free(log);
-    }
-    return v;
+    return proc_wait_metric_at_least(metric, series, want, WAIT_TIMEOUT_MS, POLL_MS, w.am_log,
+                                     TAIL_MAX);
 }
 
 /* Alertmanager's POST /api/v2/alerts with one fixture alert, startsAt (and endsAt when not 0)
@@ -658,55 +421,19 @@ static void am_post_fixture(int64_t starts_ms, int64_t ends_ms)
         json_object_set_new(a, "endsAt", json_string(rr_clock_format_ms(ends_ms, t, sizeof t)));
     char *body = json_dumps(alerts, JSON_COMPACT);
     json_decref(alerts);
-    char url[128];
-    snprintf(url, sizeof url, "%s/api/v2/alerts", w.am_base);
-    struct httpc_resp r;
-    httpc_post_json(url, body, strlen(body), &r);
-    ck_assert_msg(r.code == 200, "Alertmanager POST /api/v2/alerts: %ld %s %s", r.code, r.body,
-                  r.error);
-    httpc_resp_release(&r);
+    proc_am_post(w.am_base, body);
     free(body);
 }
 
-/* Alertmanager's (prometheus/common's) fingerprint: FNV-1a 64 over the label names in byte
- * order, each name and value followed by 0xFF. */
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
+/* Alertmanager's fingerprint of the fixture alert's labels. */
 static void fixture_fingerprint(char out[17])
 {
     char *path = rr_test_fixture("e2e-paging/am-postable-critical.json");
     json_t *alerts = json_load_file(path, 0, NULL);
     free(path);
     ck_assert_ptr_nonnull(alerts);
-    json_t *labels = json_object_get(json_array_get(alerts, 0), "labels");
-    size_t n = json_object_size(labels);
-    const char **names = rr_xcalloc(n ? n : 1, sizeof *names);
-    size_t i = 0;
-    const char *k;
-    json_t *v;
-    json_object_foreach(labels, k, v)
-    {
-        names[i++] = k;
-    }
-    qsort(names, n, sizeof *names, cmp_str);
-    uint64_t h = 14695981039346656037ULL;
-    for (i = 0; i < n; i++) {
-        const char *parts[2] = {names[i], json_string_value(json_object_get(labels, names[i]))};
-        for (int p = 0; p < 2; p++) {
-            for (const unsigned char *c = (const unsigned char *)parts[p]; *c; c++) {
-                h ^= *c;
-                h *= 1099511628211ULL;
-            }
-            h ^= 0xFF;
-            h *= 1099511628211ULL;
-        }
-    }
-    free(names);
+    proc_am_fingerprint(json_object_get(json_array_get(alerts, 0), "labels"), out);
     json_decref(alerts);
-    snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
 /* ==== What the fakes saw ==== */
@@ -716,9 +443,9 @@ static void wait_fake(struct fake_paging *f, size_t n, const char *what)
 {
     if (fake_paging_wait(f, n, WAIT_TIMEOUT_MS))
         return;
-    char *log = slurp(w.rr_log);
+    char *log = proc_slurp(w.rr_log);
     ck_abort_msg("%s: %zu request(s) within %d ms, want %zu; receiver log:\n%s", what,
-                 fake_paging_count(f), WAIT_TIMEOUT_MS, n, tail(log));
+                 fake_paging_count(f), WAIT_TIMEOUT_MS, n, proc_tail(log, TAIL_MAX));
     free(log);
 }
 
@@ -804,15 +531,15 @@ static const char *page_state(json_t *detail, const char *channel, const char *k
 /* Polls until the escalation's page (channel, kind) is sent. */
 static void wait_page_sent(json_int_t id, const char *channel, const char *kind)
 {
-    int64_t deadline = mono_ms() + WAIT_TIMEOUT_MS;
+    int64_t deadline = proc_mono_ms() + WAIT_TIMEOUT_MS;
     char state[32] = "";
     for (;;) {
         json_t *d = escalation_detail(id);
         snprintf(state, sizeof state, "%s", page_state(d, channel, kind));
         json_decref(d);
-        if (!strcmp(state, "sent") || mono_ms() >= deadline)
+        if (!strcmp(state, "sent") || proc_mono_ms() >= deadline)
             break;
-        sleep_ms(POLL_MS);
+        proc_sleep_ms(POLL_MS);
     }
     ck_assert_msg(!strcmp(state, "sent"), "escalation %lld: %s %s page is '%s', not sent",
                   (long long)id, channel, kind, state);
@@ -848,7 +575,7 @@ START_TEST(test_kill9_mid_send_resends_same_dedup_key)
     ck_assert_int_eq(fake_paging_get(w.pd, 1)->status, 202);
     char *log = receiver_log();
     ck_assert_msg(strstr(log, "msg=\"resuming pages interrupted by the last stop\"") != NULL,
-                  "the restart did not resume the interrupted page:\n%s", tail(log));
+                  "the restart did not resume the interrupted page:\n%s", proc_tail(log, TAIL_MAX));
     free(log);
 
     /* Exactly one escalation, its PagerDuty trigger delivered. */
@@ -873,7 +600,7 @@ START_TEST(test_kill9_mid_send_resends_same_dedup_key)
 
     /* At least once, never more than the interrupted attempt plus one: every PagerDuty
      * request is that trigger; every Slack request is the payments page of that alert. */
-    sleep_ms(SETTLE_MS);
+    proc_sleep_ms(SETTLE_MS);
     ck_assert_int_eq(fake_paging_count(w.pd), 2);
     size_t n_slack = fake_paging_count(w.slack);
     ck_assert_msg(n_slack >= 1 && n_slack <= 2, "%zu Slack messages", n_slack);
@@ -938,7 +665,7 @@ START_TEST(test_alertmanager_pages_once_resolves_once)
 
     /* Alertmanager repeats the group every repeat_interval: no second page. */
     wait_metric_at_least(M_DUPLICATE, 2);
-    sleep_ms(SETTLE_MS);
+    proc_sleep_ms(SETTLE_MS);
     ck_assert_int_eq(fake_paging_count(w.pd), 1);
     ck_assert_int_eq(fake_paging_count(w.slack), 1);
 
@@ -956,7 +683,7 @@ START_TEST(test_alertmanager_pages_once_resolves_once)
                   "Slack resolved text: %s", text);
     free(text);
     /* Longer than a group_interval tick and a repeat: Alertmanager would have sent again. */
-    sleep_ms(2500);
+    proc_sleep_ms(2500);
     ck_assert_int_eq(fake_paging_count(w.pd), 2);
     ck_assert_int_eq(fake_paging_count(w.slack), 2);
     esc = the_escalation();
@@ -976,14 +703,14 @@ START_TEST(test_newcomer_dry_run_logs_pages)
     receiver_start();
     char *log = receiver_log();
     ck_assert_msg(strstr(log, "dry run: no Slack or PagerDuty secret is set") != NULL,
-                  "serve did not say it runs in dry run:\n%s", tail(log));
+                  "serve did not say it runs in dry run:\n%s", proc_tail(log, TAIL_MAX));
     free(log);
     post_webhook_fixture("e2e-paging/webhook-critical.json");
 
     /* One "page (dry run)" line per channel of the payments team's critical policy. */
     bool slack = false, pd = false;
-    int64_t deadline = mono_ms() + WAIT_TIMEOUT_MS;
-    while (!(slack && pd) && mono_ms() < deadline) {
+    int64_t deadline = proc_mono_ms() + WAIT_TIMEOUT_MS;
+    while (!(slack && pd) && proc_mono_ms() < deadline) {
         log = receiver_log();
         for (char *save = NULL, *line = strtok_r(log, "\n", &save); line;
              line = strtok_r(NULL, "\n", &save)) {
@@ -995,13 +722,13 @@ START_TEST(test_newcomer_dry_run_logs_pages)
         }
         free(log);
         if (!(slack && pd))
-            sleep_ms(POLL_MS);
+            proc_sleep_ms(POLL_MS);
     }
     log = receiver_log();
     ck_assert_msg(slack && pd, "no \"page (dry run)\" line for slack (%d) / pagerduty (%d):\n%s",
-                  slack, pd, tail(log));
+                  slack, pd, proc_tail(log, TAIL_MAX));
     free(log);
-    sleep_ms(SETTLE_MS);
+    proc_sleep_ms(SETTLE_MS);
     ck_assert_int_eq(fake_paging_count(w.slack), 0);
     ck_assert_int_eq(fake_paging_count(w.pd), 0);
     json_t *esc = the_escalation(); /* the escalation exists; only the sending is dry */
@@ -1034,27 +761,15 @@ static Suite *paging_suite(void)
     return s;
 }
 
+/* Once the run's directory exists: the registry of spawned pids lives in it. */
+static void registry_init(const char *base)
+{
+    snprintf(registry_path, sizeof registry_path, "%s/children.pids", base);
+}
+
 int main(void)
 {
-    signal(SIGPIPE, SIG_IGN);
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     /* Children of a failed test are re-parented here, to be stopped by reap_orphans. */
     prctl(PR_SET_CHILD_SUBREAPER, 1);
-    const char *tmp = getenv("TMPDIR");
-    char base[512];
-    snprintf(base, sizeof base, "%s/rr-e2e-paging-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(base)) {
-        perror("mkdtemp");
-        return EXIT_FAILURE;
-    }
-    setenv("TMPDIR", base, 1);
-    snprintf(registry_path, sizeof registry_path, "%s/children.pids", base);
-    SRunner *sr = srunner_create(paging_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    reap_orphans();
-    rr_test_rmtree(base);
-    curl_global_cleanup();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return proc_main(paging_suite, "rr-e2e-paging", registry_init, reap_orphans);
 }
