@@ -23,45 +23,15 @@ CONNS=32
 THREADS=2
 AM=/usr/bin/prometheus-alertmanager
 
-die() { echo "bench/ingest.sh: $*" >&2; exit 1; }
-
-scripts/deps bench
-echo "== build (release preset)"
-cmake --preset release >/dev/null
-cmake --build --preset release -j2 >/dev/null
-BIN=$ROOT/build/release/runbook-router
-[ -x "$BIN" ] || die "no release binary at $BIN"
-
-mkdir -p "$ROOT/var"
-WORK=$(mktemp -d "$ROOT/var/bench-ingest.XXXXXX")
+BENCH=ingest
+BENCH_PIDS="AM_PID RR_PID"
+BENCH_LOGS="receiver.log alertmanager.log"
 RR_PID=""
 AM_PID=""
-
-stop_pid() { # pid: SIGTERM, then SIGKILL after 10 s
-    local pid=$1
-    [ -n "$pid" ] || return 0
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for _ in $(seq 100); do
-        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
-cleanup() {
-    local rc=$?
-    stop_pid "$AM_PID"
-    stop_pid "$RR_PID"
-    if [ "$rc" -ne 0 ]; then
-        for f in receiver.log alertmanager.log; do
-            [ -f "$WORK/$f" ] && { echo "--- last lines of $f" >&2; tail -n 15 "$WORK/$f" >&2; }
-        done
-    fi
-    rm -rf "$WORK"
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_build
+bench_start
 
 # ---- 1. the disk's commit rate ----------------------------------------------------------------
 fs=$(stat -f -c %T "$WORK")

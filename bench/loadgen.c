@@ -8,10 +8,18 @@
  *
  * One thread, epoll, a timerfd for the schedule, keep-alive connections (more are opened, up
  * to --conns, when every open one is busy). Every payload is a distinct one-alert Alertmanager
- * webhook (distinct labels and fingerprint). Loopback only: the host is fixed to 127.0.0.1.
+ * webhook (distinct labels and fingerprint "%02x%014x" of run and index). Loopback only: the
+ * host is fixed to 127.0.0.1.
+ *
+ * --payload latency (bench/ingest.sh): alertname BenchLatency for team payments.
+ * --payload page (bench/page.sh): alertname BenchPage, severities critical/warning/info in
+ * turn, for a bench team that pages Slack for each. With --out FILE, one line per request:
+ * <fingerprint> <send_ns> <answer_ns> <status> (0 0 0 when never sent or answered), times on
+ * CLOCK_MONOTONIC (bench/fakeslack uses the same clock), so page.sh can join every alert with
+ * the moment its page reached the fake.
  *
  * usage: loadgen --port P [--path /webhook] [--rate 1000] [--duration 10] [--run 4]
- *                [--conns 64] [--timeout 5]
+ *                [--conns 64] [--timeout 5] [--payload latency|page] [--out FILE]
  * prints one line: loadgen: rate=.. sent=.. ok=.. errors=.. p50_ms=.. p99_ms=.. ...
  * exit 0 when it ran (errors are reported, not fatal), 2 on bad usage, 1 on setup failure.
  */
@@ -57,16 +65,24 @@ struct opts {
     unsigned run;
     int conns;
     double timeout_s;
+    const char *payload; /* "latency" or "page" */
+    const char *out;     /* per-request records, or NULL */
+};
+
+/* One request: when it went out, when and how it was answered. */
+struct rec {
+    int64_t send_ns, answer_ns;
+    int status; /* 0: no answer */
 };
 
 static struct conn conns[MAX_CONNS];
 static int n_conns;
 static int ep;
 static int64_t start_ns, interval_ns, total;
-static int64_t *latency_ns; /* per request; -1 until answered */
+static struct rec *recs;
 static int64_t max_send_lag_ns;
 static int64_t ok, errors, answered;
-static struct opts o = {0, "/webhook", 1000, 10, 4, 64, 5};
+static struct opts o = {0, "/webhook", 1000, 10, 4, 64, 5, "latency", NULL};
 
 static int64_t now_ns(void)
 {
@@ -152,29 +168,47 @@ static void flush_out(struct conn *c)
     epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
+static void fingerprint(int64_t i, char fp[17])
+{
+    snprintf(fp, 17, "%02x%014" PRIx64, o.run & 0xffu, (uint64_t)i & 0xffffffffffffffu);
+}
+
+/* The Alertmanager webhook body of request i into body (cap bytes); its length. */
+static int webhook_body(char *body, size_t cap, int64_t i)
+{
+    char fp[17];
+    fingerprint(i, fp);
+    bool page = !strcmp(o.payload, "page");
+    /* page: a mix of severities; the bench team of page.sh pages Slack for each of them. */
+    static const char *const severities[] = {"critical", "warning", "info"};
+    const char *name = page ? "BenchPage" : "BenchLatency";
+    return snprintf(
+        body, cap,
+        "{\"receiver\":\"bench\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\","
+        "\"labels\":{\"alertname\":\"%s\",\"bench_id\":\"%u-%" PRId64 "\","
+        "\"severity\":\"%s\",%s},\"annotations\":{\"summary\":\"%s probe %" PRId64 "\"},"
+        "\"startsAt\":\"2026-01-01T00:00:00Z\",\"endsAt\":\"0001-01-01T00:00:00Z\","
+        "\"generatorURL\":\"http://prometheus.bench:9090/graph\",\"fingerprint\":\"%s\"}],"
+        "\"groupLabels\":{\"alertname\":\"%s\"},\"commonLabels\":{},"
+        "\"commonAnnotations\":{},\"externalURL\":\"http://alertmanager.bench:9093\","
+        "\"version\":\"4\",\"groupKey\":\"{}:{alertname=\\\"%s\\\"}\","
+        "\"truncatedAlerts\":0}\n",
+        name, o.run, i, page ? severities[i % 3] : "warning",
+        page ? "\"temporal_namespace\":\"bench-prod\",\"workflow_type\":\"BenchWorkflow\","
+               "\"task_queue\":\"bench-tq\""
+             : "\"team\":\"payments\",\"temporal_namespace\":\"payments-prod\"",
+        page ? "page latency" : "latency", i, fp, name, name);
+}
+
 static void send_request(struct conn *c, int64_t i)
 {
-    char body[1024];
-    char fp[17];
-    snprintf(fp, sizeof fp, "%02x%014" PRIx64, o.run & 0xffu, (uint64_t)i);
-    int blen =
-        snprintf(body, sizeof body,
-                 "{\"receiver\":\"bench\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\","
-                 "\"labels\":{\"alertname\":\"BenchLatency\",\"bench_id\":\"%u-%" PRId64 "\","
-                 "\"severity\":\"warning\",\"team\":\"payments\",\"temporal_namespace\":"
-                 "\"payments-prod\"},\"annotations\":{\"summary\":\"latency probe %" PRId64 "\"},"
-                 "\"startsAt\":\"2026-01-01T00:00:00Z\",\"endsAt\":\"0001-01-01T00:00:00Z\","
-                 "\"generatorURL\":\"http://prometheus.bench:9090/graph\",\"fingerprint\":\"%s\"}],"
-                 "\"groupLabels\":{\"alertname\":\"BenchLatency\"},\"commonLabels\":{},"
-                 "\"commonAnnotations\":{},\"externalURL\":\"http://alertmanager.bench:9093\","
-                 "\"version\":\"4\",\"groupKey\":\"{}:{alertname=\\\"BenchLatency\\\"}\","
-                 "\"truncatedAlerts\":0}\n",
-                 o.run, i, i, fp);
+    char body[1400];
+    int blen = webhook_body(body, sizeof body, i);
     int n = snprintf(c->out, sizeof c->out,
                      "POST %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUser-Agent: loadgen\r\n"
                      "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
                      o.path, o.port, blen, body);
-    if (n < 0 || (size_t)n >= sizeof c->out) {
+    if (blen < 0 || (size_t)blen >= sizeof body || n < 0 || (size_t)n >= sizeof c->out) {
         fprintf(stderr, "loadgen: request too large\n");
         exit(1);
     }
@@ -183,7 +217,8 @@ static void send_request(struct conn *c, int64_t i)
     c->in_len = 0;
     c->req = i;
     c->state = C_BUSY;
-    int64_t lag = now_ns() - sched_of(i);
+    recs[i].send_ns = now_ns();
+    int64_t lag = recs[i].send_ns - sched_of(i);
     if (lag > max_send_lag_ns)
         max_send_lag_ns = lag;
     flush_out(c);
@@ -207,7 +242,8 @@ static bool take_response(struct conn *c)
     int status = 0;
     if (!strncmp(c->in, "HTTP/1.", 7))
         status = atoi(c->in + 9);
-    latency_ns[c->req] = now_ns() - sched_of(c->req);
+    recs[c->req].answer_ns = now_ns();
+    recs[c->req].status = status;
     if (status == 200)
         ok++;
     else
@@ -262,7 +298,7 @@ static double pct_ms(const int64_t *sorted, int64_t n, double p)
 static void usage(void)
 {
     fprintf(stderr, "usage: loadgen --port P [--path /webhook] [--rate 1000] [--duration 10] "
-                    "[--run 4] [--conns 64] [--timeout 5]\n");
+                    "[--run 4] [--conns 64] [--timeout 5] [--payload latency|page] [--out FILE]\n");
     exit(2);
 }
 
@@ -286,21 +322,24 @@ int main(int argc, char **argv)
             o.conns = atoi(v);
         else if (!strcmp(k, "--timeout"))
             o.timeout_s = strtod(v, NULL);
+        else if (!strcmp(k, "--payload"))
+            o.payload = v;
+        else if (!strcmp(k, "--out"))
+            o.out = v;
         else
             usage();
     }
     if (!o.port || o.port > 65535 || o.rate <= 0 || o.rate > 100000 || o.duration_s <= 0 ||
         o.duration_s > 600 || o.conns < 1 || o.conns > MAX_CONNS || o.timeout_s <= 0 ||
-        o.timeout_s > 60)
+        o.timeout_s > 60 || (strcmp(o.payload, "latency") && strcmp(o.payload, "page")))
         usage();
 
     total = (int64_t)(o.rate * o.duration_s);
     interval_ns = (int64_t)(1e9 / o.rate);
-    latency_ns = calloc((size_t)total, sizeof *latency_ns);
-    if (!latency_ns)
+    recs = calloc((size_t)total, sizeof *recs);
+    int64_t *latency_ns = calloc((size_t)total, sizeof *latency_ns);
+    if (!recs || !latency_ns)
         die("calloc");
-    for (int64_t i = 0; i < total; i++)
-        latency_ns[i] = -1;
     ep = epoll_create1(0);
     if (ep < 0)
         die("epoll_create1");
@@ -369,10 +408,24 @@ int main(int argc, char **argv)
     int64_t unanswered = total - answered;
     errors += unanswered;
 
+    /* Latency from each request's scheduled time: a request that waited is charged the wait. */
     int64_t n = 0;
     for (int64_t i = 0; i < total; i++)
-        if (latency_ns[i] >= 0)
-            latency_ns[n++] = latency_ns[i];
+        if (recs[i].answer_ns)
+            latency_ns[n++] = recs[i].answer_ns - sched_of(i);
+    if (o.out) {
+        FILE *out = fopen(o.out, "w");
+        if (!out)
+            die(o.out);
+        for (int64_t i = 0; i < total; i++) {
+            char fp[17];
+            fingerprint(i, fp);
+            fprintf(out, "%s %" PRId64 " %" PRId64 " %d\n", fp, recs[i].send_ns,
+                    recs[i].answer_ns, recs[i].status);
+        }
+        if (fclose(out) != 0)
+            die(o.out);
+    }
     qsort(latency_ns, (size_t)n, sizeof *latency_ns, cmp_i64);
     double elapsed_s = (double)(sched_of(total) - start_ns) / 1e9;
     printf("loadgen: rate=%.0f duration_s=%.1f sent=%" PRId64 " ok=%" PRId64 " errors=%" PRId64
@@ -388,5 +441,6 @@ int main(int argc, char **argv)
     close(tfd);
     close(ep);
     free(latency_ns);
+    free(recs);
     return 0;
 }

@@ -8,17 +8,14 @@
 # Last line: routes=10000 runbooks=1000 serve_rss_mib=X serve_peak_rss_mib=Y
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps bench
-cmake --preset release >/dev/null
-cmake --build --preset release -j2 >/dev/null
-BIN=$PWD/build/release/runbook-router
-WORK=$(mktemp -d)
-PID=
-cleanup() {
-    [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+BENCH=memory
+BENCH_PIDS="PID"
+BENCH_LOGS="serve.log"
+PID=""
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_build
+bench_start
 
 bench/route_gen.sh -s 1 -l "$WORK/labels.txt" -m 2000 -r "$WORK/runbooks" -k 1000 10000 \
     "$WORK/routing" | tail -1

@@ -15,8 +15,8 @@
 #      page counts the window's earlier pages, reading at most max_pages index entries, so such
 #      a setting measures a count of up to 10 000 entries per page that no real team (whose
 #      max_pages is ~20) pays; with 1 s the count reads about 1000;
-#   3. bench/pagegen: open loop, one distinct firing alert per request, 1000 requests/s for
-#      BENCH_DURATION (10) s, recording when each alert's request was sent (CLOCK_MONOTONIC);
+#   3. bench/loadgen --payload page: open loop, one distinct firing alert per request,
+#      1000 requests/s for BENCH_DURATION (10) s, recording when each alert's request was sent (CLOCK_MONOTONIC);
 #   4. per alert: latency = arrival of its page at the fake - the moment its webhook request
 #      was sent. The send time is the proxy for "webhook arrival": on loopback the request
 #      reaches the receiver tens of microseconds later. Every alert sent must have been
@@ -37,49 +37,19 @@ RATE=1000
 DURATION=${BENCH_DURATION:-10} # seconds of load
 ALERTS=$((RATE * DURATION))
 
-die() { echo "bench/page.sh: $*" >&2; exit 1; }
-
-scripts/deps bench
-echo "== build (release preset)"
-cmake --preset release >/dev/null
-cmake --build --preset release -j2 >/dev/null
-BIN=$ROOT/build/release/runbook-router
-[ -x "$BIN" ] || die "no release binary at $BIN"
-
-mkdir -p "$ROOT/var"
-WORK=$(mktemp -d "$ROOT/var/bench-page.XXXXXX")
+BENCH=page
+BENCH_PIDS="RR_PID FAKE_PID"
+BENCH_LOGS="receiver.log fakeslack.err"
 RR_PID=""
 FAKE_PID=""
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_build
+bench_start
 
-stop_pid() { # pid: SIGTERM, then SIGKILL after 10 s
-    local pid=$1
-    [ -n "$pid" ] || return 0
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for _ in $(seq 100); do
-        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
-cleanup() {
-    local rc=$?
-    stop_pid "$RR_PID"
-    stop_pid "$FAKE_PID"
-    if [ "$rc" -ne 0 ]; then
-        for f in receiver.log fakeslack.err; do
-            [ -s "$WORK/$f" ] && { echo "--- last lines of $f" >&2; tail -n 15 "$WORK/$f" >&2; }
-        done
-    fi
-    rm -rf "$WORK"
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-echo "== helpers: bench/fakeslack (with tests/support/fake_paging.c), bench/pagegen"
+echo "== helpers: bench/fakeslack (with tests/support/fake_paging.c), bench/loadgen"
 read -ra cflags <"$ROOT/scripts/cflags"
-gcc "${cflags[@]}" -O2 -o "$WORK/pagegen" "$ROOT/bench/pagegen.c"
+gcc "${cflags[@]}" -O2 -o "$WORK/loadgen" "$ROOT/bench/loadgen.c"
 # shellcheck disable=SC2046 # pkg-config prints several words on purpose
 gcc "${cflags[@]}" -O2 -pthread -o "$WORK/fakeslack" "$ROOT/bench/fakeslack.c" \
     "$ROOT/tests/support/fake_paging.c" "$ROOT/src/buf.c" "$ROOT/src/clock.c" "$ROOT/src/err.c" \
@@ -163,14 +133,14 @@ histogram() { # NAME: "le=...: count" lines of a histogram, cumulative
 # ---- 3. the load -----------------------------------------------------------------------------
 sync
 sleep 1
-echo "== load: $RATE alerts/s for $DURATION s, one alert per request, open loop (bench/pagegen)"
+echo "== load: $RATE alerts/s for $DURATION s, one alert per request, open loop (bench/loadgen)"
 # Two cores run the generator, the receiver and the fake together: anything else running
 # (a build, another benchmark) shows in the tail. Say how busy the machine was.
 echo "   load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "   receiver $RR (release, db $WORK/rr.db), fake Slack http://127.0.0.1:$FAKE_PORT"
-gen=$(timeout $((DURATION + 30)) "$WORK/pagegen" --port "$RR_PORT" --rate "$RATE" \
+gen=$(timeout $((DURATION + 30)) "$WORK/loadgen" --port "$RR_PORT" --rate "$RATE" --payload page \
     --duration "$DURATION" --run 1 --conns 64 --timeout 5 --out "$WORK/sent.txt") ||
-    die "pagegen failed: $gen"
+    die "loadgen failed: $gen"
 echo "   $gen"
 echo "   load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$2"; }
