@@ -11,6 +11,7 @@
 
 #include "rr/cli.h"
 #include "rr/config.h"
+#include "rr/coverage.h"
 #include "rr/routing.h"
 #include "rr/runbook.h"
 
@@ -24,29 +25,23 @@ static bool runbook_exists(const char *id, void *ctx)
     return rr_runbooks_find(ctx, id) != NULL;
 }
 
-/* The four questions, judged per runbook. Returns the number of findings printed. */
+/* The four questions, judged as coverage judges them; printed at the section concerned.
+ * Returns the number of findings printed. */
 static unsigned check_runbook(const struct rr_runbook *rb)
 {
-    unsigned findings = 0;
-    for (int s = 0; s < RR_SECTION_COUNT; s++) {
-        const struct rr_runbook_section *sec = &rb->sections[s];
-        if (!sec->present) {
-            fprintf(stderr, "%s:1:1: runbook %s: missing section %s\n", rb->path, rb->id,
-                    rr_section_name((enum rr_section)s));
-            findings++;
-        } else if (!sec->has_content) {
-            fprintf(stderr, "%s:%u:1: runbook %s: empty section %s\n", rb->path, sec->line, rb->id,
-                    rr_section_name((enum rr_section)s));
-            findings++;
-        }
+    struct rr_finding found[RR_RUNBOOK_MAX_FINDINGS];
+    size_t n = rr_runbook_findings(rb, found);
+    for (size_t i = 0; i < n; i++) {
+        enum rr_section s =
+            found[i].kind == RR_FINDING_FAILURE_MODES ? RR_SECTION_REMEDIATION : found[i].section;
+        unsigned line = rb->sections[s].line ? rb->sections[s].line : 1;
+        struct rr_buf text;
+        rr_buf_init(&text, 1024);
+        if (rr_finding_append(&found[i], &text) == RR_OK)
+            fprintf(stderr, "%s:%u:1: %s\n", rb->path, line, text.data);
+        rr_buf_release(&text);
     }
-    const struct rr_runbook_section *rem = &rb->sections[RR_SECTION_REMEDIATION];
-    if (rem->has_content && rb->failure_modes < 3) {
-        fprintf(stderr, "%s:%u:1: runbook %s: Remediation names %u failure modes, needs 3\n",
-                rb->path, rem->line, rb->id, rb->failure_modes);
-        findings++;
-    }
-    return findings;
+    return (unsigned)n;
 }
 
 /* A Slack URL in a committed file is a secret leaked to everyone who can read the repo. */

@@ -103,28 +103,37 @@ static struct rr_finding *add(struct rr_coverage_pair *p, enum rr_finding_kind k
     return f;
 }
 
+size_t rr_runbook_findings(const struct rr_runbook *rb,
+                           struct rr_finding out[RR_RUNBOOK_MAX_FINDINGS])
+{
+    size_t n = 0;
+    for (int s = 0; s < RR_SECTION_COUNT; s++) {
+        const struct rr_runbook_section *sec = &rb->sections[s];
+        if (!sec->present || !sec->has_content)
+            out[n++] = (struct rr_finding){.kind = sec->present ? RR_FINDING_EMPTY_SECTION
+                                                                : RR_FINDING_MISSING_SECTION,
+                                           .runbook = rb->id,
+                                           .section = (enum rr_section)s};
+    }
+    /* An absent or empty Remediation is reported above; counting its modes adds nothing. */
+    if (rb->sections[RR_SECTION_REMEDIATION].has_content &&
+        rb->failure_modes < RR_COVERAGE_FAILURE_MODES)
+        out[n++] = (struct rr_finding){.kind = RR_FINDING_FAILURE_MODES,
+                                       .runbook = rb->id,
+                                       .failure_modes = rb->failure_modes};
+    return n;
+}
+
 static void check_runbook(struct rr_coverage_pair *p, const struct rr_runbook *rb)
 {
     if (!rb) {
         add(p, RR_FINDING_NO_RUNBOOK);
         return;
     }
-    for (int s = 0; s < RR_SECTION_COUNT; s++) {
-        const struct rr_runbook_section *sec = &rb->sections[s];
-        if (!sec->present || !sec->has_content) {
-            struct rr_finding *f =
-                add(p, sec->present ? RR_FINDING_EMPTY_SECTION : RR_FINDING_MISSING_SECTION);
-            f->runbook = rb->id;
-            f->section = (enum rr_section)s;
-        }
-    }
-    /* An absent or empty Remediation is reported above; counting its modes adds nothing. */
-    if (rb->sections[RR_SECTION_REMEDIATION].has_content &&
-        rb->failure_modes < RR_COVERAGE_FAILURE_MODES) {
-        struct rr_finding *f = add(p, RR_FINDING_FAILURE_MODES);
-        f->runbook = rb->id;
-        f->failure_modes = rb->failure_modes;
-    }
+    struct rr_finding found[RR_RUNBOOK_MAX_FINDINGS];
+    size_t n = rr_runbook_findings(rb, found);
+    for (size_t i = 0; i < n; i++)
+        *add(p, found[i].kind) = found[i];
 }
 
 static void check_pair(const struct rr_routing *routing, const struct rr_runbooks *runbooks,

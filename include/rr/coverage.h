@@ -39,6 +39,7 @@
 
 #define RR_COVERAGE_MAX_FINDINGS  8 /* per pair: the checks below can raise at most 7 */
 #define RR_COVERAGE_FAILURE_MODES 3 /* Remediation must name this many (PRODUCT §6) */
+#define RR_RUNBOOK_MAX_FINDINGS   (RR_SECTION_COUNT + 1) /* per runbook: sections + modes */
 
 /* The checks of PRODUCT §9, in the order findings are listed. */
 enum rr_finding_kind {
@@ -94,6 +95,14 @@ void rr_coverage_run(const struct rr_routing *routing, const struct rr_runbooks 
                      struct rr_coverage *out);
 /* Frees the pairs. NULL-safe; the struct may be run again. */
 void rr_coverage_release(struct rr_coverage *cov);
+
+/*
+ * What a runbook lacks against the four questions of PRODUCT §6 — a missing or empty section,
+ * fewer than RR_COVERAGE_FAILURE_MODES failure modes under Remediation — in section order.
+ * The one judgement `coverage` and `check` share. Returns the number of findings written.
+ */
+size_t rr_runbook_findings(const struct rr_runbook *rb,
+                           struct rr_finding out[RR_RUNBOOK_MAX_FINDINGS]);
 
 /* Appends a finding's wording ("runbook R: empty section Diagnosis"), no newline. */
 RR_NODISCARD enum rr_err rr_finding_append(const struct rr_finding *f, struct rr_buf *out);
