@@ -28,6 +28,14 @@
  * once per batch, or a backlog makes each batch slower and the backlog grows. */
 #define GAUGE_INTERVAL_MS 1000
 
+/* A page the dispatcher settles without sending it over the network. */
+enum local {
+    LOCAL_NONE,         /* sent by a sender */
+    LOCAL_DRY_RUN,      /* written to the log: --dry-run */
+    LOCAL_UNCONFIGURED, /* written to the log: the channel's secret is unset */
+    LOCAL_FAILED,       /* cannot be sent at all (no such channel, unrenderable): dead letter */
+};
+
 /* One page on its way: claimed by the dispatcher, sent by a sender, recorded back. */
 struct work {
     struct work *next;
@@ -38,7 +46,7 @@ struct work {
     char *url;     /* owned secret: wiped before free */
     enum rr_channel_kind channel_kind;
     struct rr_delivery_result result;
-    const char *local_outcome; /* "dry_run" / "unconfigured" / "permanent": not sent */
+    enum local local; /* decided here, without sending: see enum local */
 };
 
 struct rr_dispatch {
@@ -176,23 +184,23 @@ static void prepare(struct rr_dispatch *d, const struct rr_snapshot *snap, struc
     bool pd = !strcmp(w->channel, "pagerduty");
     w->channel_kind = pd ? RR_NOTIFY_PAGERDUTY : RR_NOTIFY_SLACK;
     if (!strcmp(w->kind, "digest") && render_digest(d, w, &diag) != RR_OK) {
-        w->local_outcome = "permanent";
+        w->local = LOCAL_FAILED;
         snprintf(w->result.detail, sizeof w->result.detail, "digest: %.480s", diag.msg);
         return;
     }
     if (!w->payload) {
-        w->local_outcome = "permanent";
+        w->local = LOCAL_FAILED;
         snprintf(w->result.detail, sizeof w->result.detail,
                  "the page could not be rendered (a bug: please report it)");
         return;
     }
     if (d->o.dry_run) {
-        w->local_outcome = "dry_run";
+        w->local = LOCAL_DRY_RUN;
         return;
     }
     const struct rr_secret_ref *ref = team ? (pd ? &team->pagerduty : &team->slack) : NULL;
     if (!ref || !ref->configured) {
-        w->local_outcome = "permanent";
+        w->local = LOCAL_FAILED;
         snprintf(w->result.detail, sizeof w->result.detail,
                  "team %s has no %s channel in the routing table", w->team, w->channel);
         return;
@@ -205,7 +213,7 @@ static void prepare(struct rr_dispatch *d, const struct rr_snapshot *snap, struc
         bool has_key = key && *key;
         json_decref(j);
         if (!has_key) {
-            w->local_outcome = "unconfigured";
+            w->local = LOCAL_UNCONFIGURED;
             return;
         }
         w->url = rr_xstrdup(ref->endpoint ? ref->endpoint : RR_PAGERDUTY_DEFAULT_URL);
@@ -213,7 +221,7 @@ static void prepare(struct rr_dispatch *d, const struct rr_snapshot *snap, struc
         w->url = rr_xstrdup(secret);
         memset(secret, 0, sizeof secret);
     } else {
-        w->local_outcome = "unconfigured";
+        w->local = LOCAL_UNCONFIGURED;
     }
 }
 
@@ -316,14 +324,14 @@ static enum rr_err record_one(struct rr_dispatch *d, struct rr_store *store,
 {
     const char *outcome, *state, *result = NULL;
     int64_t next = 0;
-    if (w->local_outcome && strcmp(w->local_outcome, "permanent")) {
+    if (w->local == LOCAL_DRY_RUN || w->local == LOCAL_UNCONFIGURED) {
+        bool dry = w->local == LOCAL_DRY_RUN;
         state = "sent"; /* written to the log: that is this row's delivery */
-        outcome = result = w->local_outcome;
-        log_page(w, !strcmp(outcome, "dry_run") ? "page (dry run)"
-                                                : "page (channel unconfigured, logged)");
-    } else if (!w->local_outcome && w->result.outcome == RR_DELIVERY_SENT) {
+        outcome = result = dry ? "dry_run" : "unconfigured";
+        log_page(w, dry ? "page (dry run)" : "page (channel unconfigured, logged)");
+    } else if (w->local == LOCAL_NONE && w->result.outcome == RR_DELIVERY_SENT) {
         outcome = state = result = "sent";
-    } else if (!w->local_outcome && w->result.outcome == RR_DELIVERY_RETRY &&
+    } else if (w->local == LOCAL_NONE && w->result.outcome == RR_DELIVERY_RETRY &&
                w->attempt < d->o.max_attempts && now - w->created_ms < d->o.max_age_ms) {
         outcome = "retry";
         state = "pending";
@@ -334,9 +342,8 @@ static enum rr_err record_one(struct rr_dispatch *d, struct rr_store *store,
             retry_after = RR_DISPATCH_SLACK_429_DEFAULT_MS;
         next = now + backoff_ms(d, w->attempt, retry_after);
     } else {
-        outcome = w->local_outcome                         ? "permanent"
-                  : w->result.outcome == RR_DELIVERY_RETRY ? "retry"
-                                                           : "permanent";
+        outcome = w->local == LOCAL_NONE && w->result.outcome == RR_DELIVERY_RETRY ? "retry"
+                                                                                   : "permanent";
         state = "dead";
         result = "failed";
     }
@@ -449,7 +456,7 @@ static unsigned claim(struct rr_dispatch *d, unsigned slots, struct work **local
     for (struct work *w = claimed, *next; w; w = next, n++) {
         next = w->next;
         prepare(d, snap, w);
-        if (w->local_outcome) {
+        if (w->local != LOCAL_NONE) {
             w->next = *local;
             *local = w;
         } else {
