@@ -7,7 +7,7 @@
  * answered as Slack does: 200 "ok" when valid, 400 "invalid_blocks: <rule>" otherwise. (The
  * in-process server of fake_paging.c asserts with Check, which only works inside a Check test:
  * hence this small server around its validator.) Each request's arrival — when its headers
- * were read — is recorded on CLOCK_MONOTONIC, the clock bench/pagegen uses too, so the two
+ * were read — is recorded on CLOCK_MONOTONIC, the clock bench/loadgen uses too, so the two
  * processes' times compare on one machine.
  *
  * usage: fakeslack OUT_FILE
