@@ -84,6 +84,15 @@ static void work_free(struct work *w)
     free(w);
 }
 
+static void work_list_free(struct work *w)
+{
+    while (w) {
+        struct work *next = w->next;
+        work_free(w);
+        w = next;
+    }
+}
+
 /* Runs fn inside a transaction: ingest's group commit when there is one (one writer for the
  * whole database, no lock waits), else a transaction of the dispatcher's own connection. */
 static enum rr_err write_through(struct rr_dispatch *d,
@@ -431,6 +440,8 @@ struct claim_ctx {
 static enum rr_err claim_write(struct rr_store *store, void *arg, struct rr_diag *diag)
 {
     struct claim_ctx *c = arg;
+    work_list_free(c->claimed); /* read by an earlier run the group commit rolled back */
+    c->claimed = NULL;
     return rr_outbox_claim(store, c->now, (int)c->slots, take_item, &c->claimed, diag);
 }
 
@@ -444,11 +455,7 @@ static unsigned claim(struct rr_dispatch *d, unsigned slots, struct work **local
         /* Not committed: the rows are still pending; forget what was read. */
         char q[600];
         RR_WARN("cannot claim pages", "detail=%s", rr_log_q(q, sizeof q, diag.msg));
-        while (claimed) {
-            struct work *next = claimed->next;
-            work_free(claimed);
-            claimed = next;
-        }
+        work_list_free(claimed);
         return 0;
     }
     struct rr_snapshot *snap = rr_live_acquire(d->o.live);
@@ -551,11 +558,7 @@ static void *dispatcher_main(void *arg)
             if (stopping && ++failed_records_while_stopping > 20) {
                 /* The database stays unwritable at shutdown: give up; these rows stay
                  * `sending`, and the next start puts them back to pending. */
-                while (done) {
-                    struct work *next = done->next;
-                    work_free(done);
-                    done = next;
-                }
+                work_list_free(done);
                 break;
             }
             /* The database refused (locked, full): keep the attempts and record them on the
@@ -576,11 +579,7 @@ static void *dispatcher_main(void *arg)
         d->in_flight = d->in_flight + claimed - finished;
         bool idle = d->in_flight == 0;
         pthread_mutex_unlock(&d->lock);
-        while (done) {
-            struct work *next = done->next;
-            work_free(done);
-            done = next;
-        }
+        work_list_free(done);
         update_gauges(d);
         if (stopping && idle)
             break;
@@ -671,12 +670,8 @@ void rr_dispatch_stop(struct rr_dispatch *d)
     free(d->senders);
     /* Only when the dispatcher gave up on an unwritable database is anything left here; those
      * rows are still `sending` in the database and resume at the next start. */
-    for (struct work *lists[2] = {d->todo, d->done}, **l = lists; l < lists + 2; l++) {
-        for (struct work *w = *l, *next; w; w = next) {
-            next = w->next;
-            work_free(w);
-        }
-    }
+    work_list_free(d->todo);
+    work_list_free(d->done);
     rr_store_close(d->store);
     pthread_cond_destroy(&d->wake_dispatcher);
     pthread_cond_destroy(&d->wake_senders);

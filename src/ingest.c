@@ -2,10 +2,10 @@
  * ingest: the writer thread and its group commit (see include/rr/ingest.h for the contract).
  *
  * Requests append jobs to a FIFO under one mutex and signal the writer. The writer takes
- * everything queued (up to max_batch_jobs), stores it in one IMMEDIATE transaction with a
- * savepoint per job, commits once, and only then fills in each job and calls its done(). While
- * it commits, new jobs queue up behind it and form the next batch, so batches grow with load
- * and one fsync (synchronous=FULL) serves many requests.
+ * everything queued (up to max_batch_jobs), stores it in one IMMEDIATE transaction, commits
+ * once, and only then fills in each job and calls its done(). While it commits, new jobs queue
+ * up behind it and form the next batch, so batches grow with load and one fsync
+ * (synchronous=FULL) serves many requests.
  *
  * Lock order: `lock` guards the queue and `stopping` and is a leaf: it is released before the
  * writer touches the store, calls done(), logs or counts metrics. Everything else the writer
@@ -68,22 +68,18 @@ static void set_ready(struct rr_ingest *ing, bool ready, const char *how)
         ing->next_probe_ns = rr_clock_mono_ns() + PROBE_INTERVAL_NS;
 }
 
-/* Stores one job inside its own savepoint. On failure the reason is in job->diag and the
- * savepoint is still open: the caller rolls back to it (or finds the transaction gone). */
+/* Stores one job in the open transaction. On failure the reason is in job->diag and whatever the
+ * job wrote so far is still in the transaction: the caller rolls the whole pass back. */
 static enum rr_err run_job(struct rr_ingest *ing, const struct rr_snapshot *snap,
                            struct rr_ingest_job *job, struct ingest_tally *tally)
 {
-    struct rr_store *store = ing->store;
+    if (job->write)
+        return job->write(ing->store, job->write_ctx, &job->diag);
     int64_t receipt = 0;
-    enum rr_err err = rr_store_savepoint(store, &job->diag);
-    if (!err && job->write)
-        err = job->write(store, job->write_ctx, &job->diag);
-    else if (!err)
-        err = rr_store_put_receipt(store, job->webhook, job->received_ms, &receipt, &job->diag);
-    if (!err && !job->write)
-        err = ingest_store_alerts(store, snap, ing->external_url, job, receipt, tally);
+    enum rr_err err =
+        rr_store_put_receipt(ing->store, job->webhook, job->received_ms, &receipt, &job->diag);
     if (!err)
-        err = rr_store_savepoint_release(store, &job->diag);
+        err = ingest_store_alerts(ing->store, snap, ing->external_url, job, receipt, tally);
     return err;
 }
 
@@ -118,6 +114,50 @@ static unsigned count_committed(struct rr_ingest_job *jobs, int64_t duration_ns)
     return ok;
 }
 
+/*
+ * One pass over the jobs of a batch not yet failed, in one transaction. A job that fails on its
+ * own (the transaction survives: a constraint, a value too large) is marked failed and the pass
+ * is rolled back, *again set: the next pass runs its batch mates without it. Rolling back and
+ * running again costs only on that rare path; a savepoint per job would cost on every job (each
+ * page a job touches is first copied to a sub-journal). A failure that took the transaction with
+ * it (SQLITE_FULL, IOERR, BUSY) is returned: the batch fails as one.
+ */
+static enum rr_err run_pass(struct rr_ingest *ing, const struct rr_snapshot *snap,
+                            struct rr_ingest_job *jobs, struct ingest_tally *tallies, uint64_t seq,
+                            bool *again, bool *trouble, struct rr_diag *diag)
+{
+    struct rr_store *store = ing->store;
+    size_t k = 0;
+    for (struct rr_ingest_job *j = jobs; j; j = j->next, k++) {
+        ingest_tally_release(&tallies[k]);
+        j->stored = j->duplicates = 0;
+    }
+    enum rr_err err = rr_store_begin(store, diag);
+    k = 0;
+    for (struct rr_ingest_job *j = jobs; !err && j; j = j->next, k++) {
+        if (j->err)
+            continue; /* failed in an earlier pass */
+        enum rr_err jerr = run_job(ing, snap, j, &tallies[k]);
+        if (!jerr)
+            continue;
+        if (!rr_store_in_transaction(store)) {
+            *diag = j->diag;
+            return jerr;
+        }
+        char reason[256];
+        RR_WARN(j->webhook ? "request not stored" : "write not stored",
+                "batch=%llu alerts=%zu reason=%s", (unsigned long long)seq,
+                j->webhook ? j->webhook->n_alerts : 0,
+                rr_log_q(reason, sizeof reason, j->diag.msg));
+        *trouble |= jerr == RR_ERR_BUSY || jerr == RR_ERR_DB;
+        j->err = job_err(jerr);
+        rr_store_rollback(store);
+        *again = true;
+        return RR_OK;
+    }
+    return err;
+}
+
 static void run_batch(struct rr_ingest *ing, struct rr_ingest_job *jobs, unsigned n)
 {
     struct rr_store *store = ing->store;
@@ -128,37 +168,17 @@ static void run_batch(struct rr_ingest *ing, struct rr_ingest_job *jobs, unsigne
     for (struct rr_ingest_job *j = jobs; j; j = j->next) {
         j->err = RR_OK;
         j->diag.msg[0] = '\0';
-        j->stored = j->duplicates = 0;
         j->batch = seq;
     }
     /* One configuration for the whole batch, even if a reload lands meanwhile. */
     struct rr_snapshot *snap = ing->live ? rr_live_acquire(ing->live) : NULL;
     struct ingest_tally *tallies = rr_xcalloc(n, sizeof *tallies);
-    enum rr_err err = rr_store_begin(store, &diag);
-    size_t k = 0;
-    for (struct rr_ingest_job *j = jobs; !err && j; j = j->next, k++) {
-        enum rr_err jerr = run_job(ing, snap, j, &tallies[k]);
-        if (!jerr)
-            continue;
-        ingest_tally_release(&tallies[k]); /* rolled back: nothing of it counts */
-        if (rr_store_in_transaction(store))
-            rr_store_savepoint_rollback(store);
-        if (!rr_store_in_transaction(store)) {
-            /* SQLite rolled the whole transaction back (it may on FULL, IOERR, BUSY): the
-             * jobs stored before this one are gone too, so the batch fails as one. */
-            err = jerr;
-            diag = j->diag;
-            break;
-        }
-        char reason[256];
-        RR_WARN(j->webhook ? "request not stored" : "write not stored",
-                "batch=%llu alerts=%zu reason=%s", (unsigned long long)seq,
-                j->webhook ? j->webhook->n_alerts : 0,
-                rr_log_q(reason, sizeof reason, j->diag.msg));
-        trouble |= jerr == RR_ERR_BUSY || jerr == RR_ERR_DB;
-        j->err = job_err(jerr);
-        j->stored = j->duplicates = 0;
-    }
+    enum rr_err err;
+    bool again;
+    do { /* at most n + 1 passes: each one but the last fails one more job */
+        again = false;
+        err = run_pass(ing, snap, jobs, tallies, seq, &again, &trouble, &diag);
+    } while (!err && again);
     if (err)
         rr_store_rollback(store);
     else
@@ -183,7 +203,7 @@ static void run_batch(struct rr_ingest *ing, struct rr_ingest_job *jobs, unsigne
         set_ready(ing, false, "commit");
     } else {
         unsigned ok = count_committed(jobs, duration_ns);
-        k = 0;
+        size_t k = 0;
         for (struct rr_ingest_job *j = jobs; j; j = j->next, k++) {
             if (!j->err)
                 ingest_tally_apply(&tallies[k]);

@@ -123,6 +123,8 @@ static enum rr_err store_decided(void *arg, size_t i, const struct rr_decision *
     if (rr_decision_to_json(d, &c->json) != RR_OK)
         return rr_diag_set(&c->job->diag, RR_ERR_INTERNAL, "alerts[%zu]: decision too large", i);
     struct rr_store_decision rec = {.json = c->json.data,
+                                    .layer = rr_layer_name(d->layer),
+                                    .team = d->team ? d->team->name : NULL,
                                     .base_layer = rr_layer_name(d->base_layer),
                                     .namespace = d->canon[RR_CANON_NAMESPACE],
                                     .cluster = d->canon[RR_CANON_CLUSTER]};
@@ -159,11 +161,10 @@ enum rr_err ingest_store_alerts(struct rr_store *store, const struct rr_snapshot
     if (!snap) {
         enum rr_err err = RR_OK;
         for (size_t i = 0; !err && i < wh->n_alerts; i++) {
-            const char *json = job->decisions ? job->decisions[i] : NULL;
-            struct rr_store_decision rec = {.json = json};
             enum rr_store_outcome outcome;
             err = rr_store_put_alert(store, &wh->alerts[i], receipt, job->received_ms,
-                                     json ? &rec : NULL, &outcome, &job->diag);
+                                     job->decisions ? &job->decisions[i] : NULL, &outcome,
+                                     &job->diag);
             if (err)
                 rr_diag_prefix(&job->diag, "alerts[%zu]", i);
             else

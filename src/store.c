@@ -144,11 +144,10 @@ enum stmt {
     ST_BEGIN_READ,
     ST_COMMIT,
     ST_ROLLBACK,
-    ST_SAVEPOINT,
-    ST_RELEASE,
-    ST_ROLLBACK_TO,
     ST_PUT_RECEIPT,
-    ST_PUT_ALERT,
+    ST_FIND_ALERT,
+    ST_INSERT_ALERT,
+    ST_UPDATE_ALERT,
     ST_PROBE,
     ST_QUERY_ONLY,
     ST_FACTS_PLATFORM,
@@ -156,42 +155,31 @@ enum stmt {
     ST_COUNT
 };
 
-/* The alerts.last_outcome codes the upsert writes, indexed: 0 new, 1 resolved, 2 duplicate. */
-static const enum rr_store_outcome outcomes[] = {RR_STORE_NEW_EPISODE, RR_STORE_RESOLVED,
-                                                 RR_STORE_DUPLICATE};
-
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_BEGIN_READ] = "BEGIN",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
-    [ST_SAVEPOINT] = "SAVEPOINT job",
-    [ST_RELEASE] = "RELEASE job",
-    [ST_ROLLBACK_TO] = "ROLLBACK TO job",
     [ST_PUT_RECEIPT] = "INSERT INTO receipts (received_at, receiver, group_key, status, alerts,"
                        " truncated_alerts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    /* The one transition is firing -> resolved; SET expressions see the row as it was. A
-     * decision is written by the INSERT only: stored decisions are never recomputed. */
-    [ST_PUT_ALERT] =
+    /* An alert is looked up, then inserted or updated: no upsert with RETURNING, whose
+     * result rows go through a temporary table on every alert. alerts.last_outcome records
+     * what the latest receipt did (0 new episode, 1 resolved, 2 duplicate). */
+    [ST_FIND_ALERT] = "SELECT id, status = 'firing' FROM alerts"
+                      " WHERE fingerprint = ?1 AND starts_at = ?2",
+    [ST_INSERT_ALERT] =
         "INSERT INTO alerts (fingerprint, starts_at, ends_at, status, alertname, labels,"
         " annotations, generator_url, received_at, updated_at, last_receipt_id, repeats,"
         " last_outcome, decision, layer, team, base_layer, namespace, cluster)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, 0, 0, ?11,"
-        "  CASE WHEN json_valid(?11) THEN json_extract(?11, '$.layer') END,"
-        "  CASE WHEN json_valid(?11) THEN json_extract(?11, '$.team') END, ?12, ?13, ?14)"
-        " ON CONFLICT (fingerprint, starts_at) DO UPDATE SET"
-        "  status = CASE WHEN alerts.status = 'firing' AND excluded.status = 'resolved'"
-        "   THEN 'resolved' ELSE alerts.status END,"
-        "  ends_at = CASE WHEN alerts.status = 'firing' AND excluded.status = 'resolved'"
-        "   THEN excluded.ends_at ELSE alerts.ends_at END,"
-        "  repeats = alerts.repeats"
-        "   + (NOT (alerts.status = 'firing' AND excluded.status = 'resolved')),"
-        "  last_outcome = CASE WHEN alerts.status = 'firing' AND excluded.status = 'resolved'"
-        "   THEN 1 ELSE 2 END,"
-        "  annotations = excluded.annotations,"
-        "  updated_at = excluded.updated_at,"
-        "  last_receipt_id = excluded.last_receipt_id"
-        " RETURNING last_outcome, id",
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, 0, 0, ?11, ?12, ?13, ?14, ?15,"
+        " ?16)",
+    /* ?6: this receipt resolves a firing episode (the one transition); else a repeat. */
+    [ST_UPDATE_ALERT] = "UPDATE alerts SET"
+                        " status = CASE WHEN ?6 THEN 'resolved' ELSE status END,"
+                        " ends_at = CASE WHEN ?6 THEN ?2 ELSE ends_at END,"
+                        " repeats = repeats + NOT ?6, last_outcome = CASE WHEN ?6 THEN 1 ELSE 2 END,"
+                        " annotations = ?3, updated_at = ?4, last_receipt_id = ?5"
+                        " WHERE id = ?1",
     [ST_PROBE] = "INSERT INTO health (id, probed_at) VALUES (1, ?1)"
                  " ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at",
     [ST_QUERY_ONLY] = "PRAGMA query_only",
@@ -532,24 +520,6 @@ bool rr_store_in_transaction(struct rr_store *store)
     return !sqlite3_get_autocommit(store->db);
 }
 
-enum rr_err rr_store_savepoint(struct rr_store *store, struct rr_diag *diag)
-{
-    return run(store, store->stmt[ST_SAVEPOINT], "savepoint", diag);
-}
-
-enum rr_err rr_store_savepoint_release(struct rr_store *store, struct rr_diag *diag)
-{
-    return run(store, store->stmt[ST_RELEASE], "release savepoint", diag);
-}
-
-void rr_store_savepoint_rollback(struct rr_store *store)
-{
-    /* ROLLBACK TO keeps the savepoint on the stack; RELEASE pops it. Both fail harmlessly
-     * when SQLite already rolled the whole transaction back. */
-    if (run(store, store->stmt[ST_ROLLBACK_TO], "rollback to savepoint", NULL) == RR_OK)
-        (void)run(store, store->stmt[ST_RELEASE], "release savepoint", NULL);
-}
-
 static const char *or_empty(const char *s)
 {
     return s ? s : "";
@@ -571,6 +541,29 @@ enum rr_err rr_store_put_receipt(struct rr_store *store, const struct rr_webhook
     return err;
 }
 
+static void bind_or_null(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* Finds the episode (fingerprint, starts_at): *id 0 when there is none. */
+static enum rr_err find_alert(struct rr_store *store, const char *fingerprint, const char *starts,
+                              int64_t *id, bool *firing, struct rr_diag *diag)
+{
+    sqlite3_stmt *st = store->stmt[ST_FIND_ALERT];
+    sqlite3_bind_text(st, 1, fingerprint, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, starts, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    *id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    *firing = rc == SQLITE_ROW && sqlite3_column_int(st, 1);
+    enum rr_err err = rc == SQLITE_ROW || rc == SQLITE_DONE ? RR_OK : fail(store, rc, "find alert", diag);
+    sqlite3_reset(st);
+    return err;
+}
+
 enum rr_err rr_store_put_alert(struct rr_store *store, const struct rr_alert *alert,
                                int64_t receipt_id, int64_t received_ms,
                                const struct rr_store_decision *decision,
@@ -582,47 +575,53 @@ enum rr_err rr_store_put_alert(struct rr_store *store, const struct rr_alert *al
     if (rr_labelset_to_json(&alert->labels, &store->labels) ||
         rr_labelset_to_json(&alert->annotations, &store->annotations))
         return rr_diag_set(diag, RR_ERR_LIMIT, "put alert: labels or annotations too large");
-    sqlite3_stmt *st = store->stmt[ST_PUT_ALERT];
-    sqlite3_bind_text(st, 1, alert->fingerprint, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, rr_time_format(alert->starts_at, starts, sizeof starts), -1,
-                      SQLITE_STATIC);
-    if (rr_time_is_zero(alert->ends_at))
-        sqlite3_bind_null(st, 3);
-    else
-        sqlite3_bind_text(st, 3, rr_time_format(alert->ends_at, ends, sizeof ends), -1,
-                          SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, rr_alert_status_name(alert->status), -1, SQLITE_STATIC);
-    /* NULL when absent: the NOT NULL constraint then rejects the row (RR_ERR_INVAL). */
-    sqlite3_bind_text(st, 5, rr_labelset_get(&alert->labels, "alertname"), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, store->labels.data, (int)store->labels.len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, store->annotations.data, (int)store->annotations.len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 8, or_empty(alert->generator_url), -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 9, received_ms);
-    sqlite3_bind_int64(st, 10, receipt_id);
-    const char *fields[4] = {
-        decision ? decision->json : NULL, decision ? decision->base_layer : NULL,
-        decision ? decision->namespace : NULL, decision ? decision->cluster : NULL};
-    for (int i = 0; i < 4; i++) {
-        if (fields[i])
-            sqlite3_bind_text(st, 11 + i, fields[i], -1, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(st, 11 + i);
-    }
-    int code = -1;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        code = sqlite3_column_int(st, 0);
-        store->last_alert_id = sqlite3_column_int64(st, 1);
-        rc = sqlite3_step(st);
-    }
-    enum rr_err err = rc == SQLITE_DONE ? RR_OK : fail(store, rc, "put alert", diag);
-    sqlite3_reset(st);
+    rr_time_format(alert->starts_at, starts, sizeof starts);
+    const char *ends_at =
+        rr_time_is_zero(alert->ends_at) ? NULL : rr_time_format(alert->ends_at, ends, sizeof ends);
+    int64_t id;
+    bool firing;
+    enum rr_err err = find_alert(store, alert->fingerprint, starts, &id, &firing, diag);
     if (err)
         return err;
-    if (code < 0 || code >= (int)(sizeof outcomes / sizeof outcomes[0]))
-        return rr_diag_set(diag, RR_ERR_INTERNAL, "put alert: unexpected outcome %d", code);
-    *outcome = outcomes[code];
-    return RR_OK;
+    sqlite3_stmt *st;
+    if (id) {
+        bool resolves = firing && alert->status == RR_ALERT_RESOLVED;
+        st = store->stmt[ST_UPDATE_ALERT];
+        sqlite3_bind_int64(st, 1, id);
+        bind_or_null(st, 2, ends_at);
+        sqlite3_bind_text(st, 3, store->annotations.data, (int)store->annotations.len,
+                          SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, received_ms);
+        sqlite3_bind_int64(st, 5, receipt_id);
+        sqlite3_bind_int(st, 6, resolves);
+        *outcome = resolves ? RR_STORE_RESOLVED : RR_STORE_DUPLICATE;
+    } else {
+        st = store->stmt[ST_INSERT_ALERT];
+        sqlite3_bind_text(st, 1, alert->fingerprint, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, starts, -1, SQLITE_STATIC);
+        bind_or_null(st, 3, ends_at);
+        sqlite3_bind_text(st, 4, rr_alert_status_name(alert->status), -1, SQLITE_STATIC);
+        /* NULL when absent: the NOT NULL constraint then rejects the row (RR_ERR_INVAL). */
+        bind_or_null(st, 5, rr_labelset_get(&alert->labels, "alertname"));
+        sqlite3_bind_text(st, 6, store->labels.data, (int)store->labels.len, SQLITE_STATIC);
+        sqlite3_bind_text(st, 7, store->annotations.data, (int)store->annotations.len,
+                          SQLITE_STATIC);
+        sqlite3_bind_text(st, 8, or_empty(alert->generator_url), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 9, received_ms);
+        sqlite3_bind_int64(st, 10, receipt_id);
+        const struct rr_store_decision none = {0}, *d = decision ? decision : &none;
+        const char *fields[] = {d->json, d->layer, d->team, d->base_layer, d->namespace,
+                                d->cluster};
+        for (int i = 0; i < 6; i++)
+            bind_or_null(st, 11 + i, fields[i]);
+        *outcome = RR_STORE_NEW_EPISODE;
+    }
+    int rc = sqlite3_step(st);
+    err = rc == SQLITE_DONE ? RR_OK : fail(store, rc, "put alert", diag);
+    sqlite3_reset(st);
+    if (!err)
+        store->last_alert_id = id ? id : sqlite3_last_insert_rowid(store->db);
+    return err;
 }
 
 /* The cached listing statements for one filter combination, prepared on first use. */

@@ -3,8 +3,9 @@
  *
  * One writer thread owns the write connection. Requests hand it a job and are told, through a
  * callback, once their alerts are on disk (or not). The writer takes every job queued while
- * the previous commit was syncing, stores them in ONE transaction (each job in its own
- * savepoint, so one bad job spares its batch mates), commits, and only then reports success.
+ * the previous commit was syncing, stores them in ONE transaction (a job that fails on its own
+ * is left out and the rest run again, so one bad job spares its batch mates), commits, and only
+ * then reports success.
  * A request answered 200 therefore always has its alerts committed with synchronous=FULL, and
  * the fsync cost is shared by the whole batch: throughput is not capped by the disk's fsync
  * rate.
@@ -32,20 +33,23 @@
 
 struct rr_live;
 struct rr_store;
+struct rr_store_decision;
 
 struct rr_ingest;
 
 struct rr_ingest_job {
     /* Filled by the submitter: either a webhook to store, or a write to run. */
     const struct rr_webhook *webhook; /* borrowed until done() is called; NULL for a write */
-    /* A write run inside the group commit, in its own savepoint — how other parts of serve
-     * (the page dispatcher) write, so the database has exactly one writer and nobody waits
-     * on SQLite's lock. A non-OK return rolls back just this job. */
+    /* A write run inside the group commit — how other parts of serve (the page dispatcher)
+     * write, so the database has exactly one writer and nobody waits on SQLite's lock. A
+     * non-OK return leaves just this job out. It may run more than once: when a batch mate
+     * fails, the batch is rolled back and run again without it. Each run must start from
+     * scratch; only the last one is committed. */
     enum rr_err (*write)(struct rr_store *store, void *write_ctx, struct rr_diag *diag);
     void *write_ctx;
-    const char *const *decisions; /* borrowed until done(); NULL, or webhook->n_alerts
-                                     decision JSON texts (each may be NULL), kept for new
-                                     episodes only */
+    const struct rr_store_decision *decisions; /* borrowed until done(); without `live`:
+                                                  NULL, or webhook->n_alerts decisions to
+                                                  store as given, kept for new episodes only */
     int64_t received_ms;          /* receipt time, ms since the epoch */
     /* Called exactly once: on the writer thread, or at once on the submitting thread when
      * ingest is stopping. Ingest never touches the job after calling it. */

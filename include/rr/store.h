@@ -68,14 +68,9 @@ int rr_store_schema_version(void);
 RR_NODISCARD enum rr_err rr_store_begin(struct rr_store *store, struct rr_diag *diag);
 RR_NODISCARD enum rr_err rr_store_commit(struct rr_store *store, struct rr_diag *diag);
 void rr_store_rollback(struct rr_store *store);
-/* A savepoint inside the open transaction, so one request's failure spares its batch mates.
- * Rollback undoes everything since rr_store_savepoint and removes the savepoint. */
-RR_NODISCARD enum rr_err rr_store_savepoint(struct rr_store *store, struct rr_diag *diag);
-RR_NODISCARD enum rr_err rr_store_savepoint_release(struct rr_store *store, struct rr_diag *diag);
-void rr_store_savepoint_rollback(struct rr_store *store);
 /* True while a transaction is open. After a failed statement it tells whether SQLite kept the
  * transaction (only that statement was undone) or rolled all of it back itself, as it may on
- * SQLITE_FULL, SQLITE_IOERR or SQLITE_BUSY: then every savepoint of the batch is gone too. */
+ * SQLITE_FULL, SQLITE_IOERR or SQLITE_BUSY: then everything written since BEGIN is gone. */
 bool rr_store_in_transaction(struct rr_store *store);
 
 /* Records one webhook receipt (receiver, groupKey, status, counts, time). Inside a transaction. */
@@ -86,6 +81,8 @@ RR_NODISCARD enum rr_err rr_store_put_receipt(struct rr_store *store,
 /* A classification as stored with a new episode; every pointer borrowed for the call. */
 struct rr_store_decision {
     const char *json;       /* the decision object (PRODUCT §5), or NULL */
+    const char *layer;      /* two of its fields, kept in columns the API filters on: */
+    const char *team;       /* "platform" or "application"; the owning team (or NULL) */
     const char *base_layer; /* layer before correlation: "platform", "application", "ambiguous" */
     const char *namespace;  /* canonical namespace, or NULL */
     const char *cluster;    /* canonical cluster, or NULL */

@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "rr/ingest.h"
+#include "rr/store.h"
 #include "rr/metrics.h"
 
 #include "testlib.h"
@@ -277,7 +278,11 @@ START_TEST(test_single_job_committed_with_counts)
     static struct tjob t;
     tjob_init(&t, 1, 2);
     t.wh.truncated = 3;
-    const char *decisions[] = {"{\"layer\":\"application\",\"team\":\"payments\"}", NULL};
+    const struct rr_store_decision decisions[] = {
+        {.json = "{\"layer\":\"application\",\"team\":\"payments\"}",
+         .layer = "application",
+         .team = "payments"},
+        {0}};
     t.job.decisions = decisions;
     rr_ingest_submit(f.ing, &t.job);
     wait_done_total(1);
