@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "rr/buf.h"
+#include "rr/checkpointer.h"
 #include "rr/clock.h"
 #include "rr/log.h"
 #include "rr/metrics.h"
@@ -43,6 +44,7 @@ struct rr_ingest {
     bool stopping;                     /* refuse new jobs; the writer exits once drained */
 
     struct rr_store *store;              /* owned; the writer thread's alone while it runs */
+    struct rr_checkpointer *checkpointer; /* owned; copies the WAL into the database */
     struct rr_live *live;                /* borrowed; NULL: alerts are stored unclassified */
     const char *external_url;            /* borrowed: base of links in pages */
     _Atomic(void (*)(void *)) on_commit; /* after each successful commit, or NULL */
@@ -222,11 +224,18 @@ static void run_batch(struct rr_ingest *ing, struct rr_ingest_job *jobs, unsigne
     /* The decisions are stored and counted: route names are no longer needed. */
     if (snap)
         rr_live_release(ing->live, snap);
-    /* Last: done() may free the job (or let its owner do so), so read next first. */
+    /* done() may free the job (or let its owner do so), so read next first. */
     for (struct rr_ingest_job *j = jobs, *next; j; j = next) {
         next = j->next;
         j->next = NULL;
         j->done(j);
+    }
+    /* Last, with every request of the batch answered: the WAL's tail, when it is the writer's
+     * turn to copy it (see checkpointer.h). Busy: the thread is copying; next time. */
+    if (!err && rr_checkpointer_after_commit(ing->checkpointer, rr_store_wal_pages(store)) &&
+        rr_store_checkpoint(store, &diag) == RR_ERR_DB) {
+        char reason[256];
+        RR_WARN("checkpoint failed", "reason=%s", rr_log_q(reason, sizeof reason, diag.msg));
     }
 }
 
@@ -308,7 +317,10 @@ enum rr_err rr_ingest_start(const char *db_path, const struct rr_ingest_options 
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC); /* rr_clock_mono_ns's clock */
     pthread_cond_init(&ing->wake, &attr);
     pthread_condattr_destroy(&attr);
+    ing->store_opts.manual_checkpoints = true;
     enum rr_err err = rr_store_open(db_path, &ing->store_opts, &ing->store, diag);
+    if (!err)
+        err = rr_checkpointer_start(db_path, &ing->checkpointer, diag);
     if (err)
         goto out;
     atomic_store(&ing->ready, rr_store_writable(ing->store));
@@ -323,6 +335,7 @@ enum rr_err rr_ingest_start(const char *db_path, const struct rr_ingest_options 
     ing = NULL;
 out:
     if (ing) {
+        rr_checkpointer_stop(ing->checkpointer);
         rr_store_close(ing->store);
         pthread_cond_destroy(&ing->wake);
         pthread_mutex_destroy(&ing->lock);
@@ -428,6 +441,7 @@ void rr_ingest_stop(struct rr_ingest *ingest)
     pthread_mutex_unlock(&ingest->lock);
     pthread_join(ingest->writer, NULL);
     rr_store_close(ingest->store);
+    rr_checkpointer_stop(ingest->checkpointer);
     pthread_cond_destroy(&ingest->wake);
     pthread_mutex_destroy(&ingest->lock);
     RR_INFO("writer stopped", "db=%s", ingest->db_path);

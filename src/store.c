@@ -21,10 +21,11 @@
 
 #include "store_int.h"
 
-#define JSON_MAX           ((size_t)64 << 20) /* labels/annotations JSON; inputs are capped */
-#define JOURNAL_SIZE_LIMIT (64 << 20)         /* bytes the WAL keeps after a checkpoint */
-#define LIST_DEFAULT_LIMIT 100
-#define LIST_MAX_LIMIT     10000
+#define JSON_MAX              ((size_t)64 << 20) /* labels/annotations JSON; inputs are capped */
+#define JOURNAL_SIZE_LIMIT    (64 << 20)         /* bytes the WAL keeps after a checkpoint */
+#define AUTO_CHECKPOINT_PAGES 1000               /* SQLite's default automatic checkpoint */
+#define LIST_DEFAULT_LIMIT    100
+#define LIST_MAX_LIMIT        10000
 
 /*
  * Migrations: migrations[i] takes the schema from version i to i + 1. Append, never edit: a
@@ -135,6 +136,51 @@ static const char *const migrations[] = {
     "DROP INDEX alerts_name_firing;"
     "CREATE INDEX alerts_name_namespaces ON alerts (alertname, status, namespace, updated_at,"
     "  cluster);",
+    /* 6: fewer b-trees per paged alert. SQLite checks `x IN (3 or more values)` through a
+     * temporary b-tree built on every row written, so the CHECKs of outbox and escalations are
+     * rebuilt as OR chains. outbox_due holds only rows the dispatcher may still send (a sent or
+     * folded page leaves it), outbox_digest only folded rows; receipts_received had no reader. */
+    "CREATE TABLE escalations_v6 ("
+    "  id INTEGER PRIMARY KEY,"
+    "  alert_id INTEGER NOT NULL,"
+    "  team TEXT NOT NULL, layer TEXT NOT NULL, route TEXT NOT NULL, runbook TEXT,"
+    "  decision TEXT NOT NULL, channels TEXT NOT NULL, dedup_key TEXT NOT NULL,"
+    "  status TEXT NOT NULL DEFAULT 'open'"
+    "   CHECK (status = 'open' OR status = 'resolved' OR status = 'rerouted'),"
+    "  created_at INTEGER NOT NULL, resolved_at INTEGER, rerouted_from INTEGER"
+    ");"
+    "INSERT INTO escalations_v6 SELECT * FROM escalations;"
+    "DROP TABLE escalations;"
+    "ALTER TABLE escalations_v6 RENAME TO escalations;"
+    "CREATE INDEX escalations_alert ON escalations (alert_id);"
+    "CREATE INDEX escalations_created ON escalations (created_at);"
+    "CREATE TABLE outbox_v6 ("
+    "  id INTEGER PRIMARY KEY,"
+    "  escalation_id INTEGER, alert_id INTEGER,"
+    "  team TEXT NOT NULL,"
+    "  channel TEXT NOT NULL CHECK (channel = 'slack' OR channel = 'pagerduty'),"
+    "  kind TEXT NOT NULL CHECK (kind = 'trigger' OR kind = 'resolve' OR kind = 'fyi'"
+    "   OR kind = 'digest' OR kind = 'fallback'),"
+    "  payload TEXT,"
+    "  line TEXT NOT NULL DEFAULT '',"
+    "  state TEXT NOT NULL CHECK (state = 'pending' OR state = 'sending' OR state = 'sent'"
+    "   OR state = 'dead' OR state = 'folded' OR state = 'dropped'),"
+    "  result TEXT,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL, sent_at INTEGER,"
+    "  digest_id INTEGER, last_error TEXT"
+    ");"
+    "INSERT INTO outbox_v6 SELECT * FROM outbox;"
+    "DROP TABLE outbox;"
+    "ALTER TABLE outbox_v6 RENAME TO outbox;"
+    "CREATE INDEX outbox_due ON outbox (state, next_attempt_at)"
+    "  WHERE state = 'pending' OR state = 'sending';"
+    "CREATE INDEX outbox_escalation ON outbox (escalation_id);"
+    "CREATE INDEX outbox_storm_window ON outbox (team, channel, created_at)"
+    "  WHERE kind IN ('trigger', 'fyi') AND state <> 'folded';"
+    "CREATE INDEX outbox_open_digest ON outbox (team) WHERE kind = 'digest' AND state = 'pending';"
+    "CREATE INDEX outbox_digest ON outbox (digest_id) WHERE digest_id IS NOT NULL;"
+    "DROP INDEX receipts_received;",
 };
 #define WRITER_CACHE_SIZE (-16384) /* PRAGMA cache_size for the writer: negative means KiB */
 #define SCHEMA_VERSION    ((int)(sizeof migrations / sizeof migrations[0]))
@@ -225,11 +271,13 @@ static const struct {
 struct rr_store {
     sqlite3 *db;                                  /* owned */
     bool readonly;                                /* opened SQLITE_OPEN_READONLY */
+    bool manual_checkpoints;                      /* rr_store_options's */
     sqlite3_stmt *stmt[ST_COUNT];                 /* owned, prepared at open */
     sqlite3_stmt *list_rows[N_LIST_MASKS];        /* owned, prepared on first use, by filter mask */
     sqlite3_stmt *list_count[N_LIST_MASKS];       /* likewise, the count(*) twin */
     sqlite3_stmt *outbox[RR__STORE_OUTBOX_STMTS]; /* owned, store_outbox.c's, on first use */
     int64_t last_alert_id;                        /* alerts.id of the last rr_store_put_alert */
+    int wal_pages;                                /* the WAL's size after the last commit */
     struct rr_buf labels;                         /* scratch JSON of rr_store_put_alert */
     struct rr_buf annotations;
 };
@@ -433,6 +481,29 @@ static enum rr_err prepare(struct rr_store *s, const char *sql, sqlite3_stmt **o
     return rc == SQLITE_OK ? RR_OK : fail(s, rc, "prepare", diag);
 }
 
+/* SQLite's WAL hook: runs after each commit with the log's size. It replaces SQLite's
+ * automatic checkpoint (itself a WAL hook), so without manual_checkpoints it does the same:
+ * a PASSIVE checkpoint once the log reaches 1000 pages. */
+static int note_wal_size(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    struct rr_store *s = arg;
+    s->wal_pages = pages;
+    if (!s->manual_checkpoints && pages >= AUTO_CHECKPOINT_PAGES)
+        (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return SQLITE_OK;
+}
+
+int rr_store_wal_pages(const struct rr_store *store)
+{
+    return store->wal_pages;
+}
+
+enum rr_err rr_store_checkpoint(struct rr_store *store, struct rr_diag *diag)
+{
+    int rc = sqlite3_wal_checkpoint_v2(store->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return rc == SQLITE_OK ? RR_OK : fail(store, rc, "checkpoint", diag);
+}
+
 int rr_store_schema_version(void)
 {
     return SCHEMA_VERSION;
@@ -445,6 +516,7 @@ enum rr_err rr_store_open(const char *path, const struct rr_store_options *opts,
     struct rr_store *s = rr_xcalloc(1, sizeof *s);
     enum rr_err err = RR_OK;
     s->readonly = o.readonly;
+    s->manual_checkpoints = o.manual_checkpoints;
     rr_buf_init(&s->labels, JSON_MAX);
     rr_buf_init(&s->annotations, JSON_MAX);
     if (!o.readonly && (err = make_parent_dir(path, diag)))
@@ -463,6 +535,7 @@ enum rr_err rr_store_open(const char *path, const struct rr_store_options *opts,
                                                       : RR_STORE_DEFAULT_BUSY_TIMEOUT_MS);
     if ((err = configure(s, &o, diag)) || (err = migrate(s, diag)))
         goto out;
+    sqlite3_wal_hook(s->db, note_wal_size, s);
     for (int i = 0; i < ST_COUNT && !err; i++)
         err = prepare(s, stmt_sql[i], &s->stmt[i], diag);
     if (err)

@@ -48,7 +48,7 @@ enum ob_stmt {
 #define RESOLVE_BEHIND_TRIGGER                                                                     \
     "(o.kind = 'resolve' AND EXISTS (SELECT 1 FROM outbox t"                                       \
     " WHERE t.escalation_id = o.escalation_id AND t.channel = o.channel AND t.kind = 'trigger'"    \
-    " AND t.state IN ('pending', 'sending')))"
+    " AND (t.state = 'pending' OR t.state = 'sending')))"
 
 #define ROW_COLUMNS                                                                                \
     "id, coalesce(escalation_id, 0), coalesce(alert_id, 0), team, channel, kind, state, result,"   \
@@ -96,7 +96,7 @@ static const char *const sql[OB_COUNT] = {
     [OB_NEXT_DUE] = "SELECT min(o.next_attempt_at) FROM outbox o WHERE o.state = 'pending'"
                     " AND NOT " RESOLVE_BEHIND_TRIGGER,
     [OB_PENDING] = "SELECT count(*), coalesce(min(created_at), 0) FROM outbox"
-                   " WHERE state IN ('pending', 'sending')",
+                   " WHERE state = 'pending' OR state = 'sending'",
     [OB_DIGEST_LINES] = "SELECT line FROM outbox WHERE digest_id = ?1 ORDER BY id",
     [OB_LIST] = "SELECT " ROW_COLUMNS " FROM outbox WHERE state IN ('pending', 'sending', 'dead')"
                 " ORDER BY id DESC LIMIT ?1",

@@ -37,6 +37,9 @@ struct rr_store_options {
     int busy_timeout_ms;     /* how long to wait for a lock before RR_ERR_BUSY; 0 = default 2000 */
     unsigned max_page_count; /* cap on the file size in pages (PRAGMA max_page_count); past it a
                                 write fails as on a full disk. 0 = SQLite's default. Tests. */
+    bool manual_checkpoints; /* no checkpoint at commit (SQLite's automatic one copies the WAL
+                                into the database and fsyncs it inside whichever COMMIT crosses
+                                1000 pages); the owner calls rr_store_checkpoint. The writer. */
 };
 
 /* What storing one alert did. */
@@ -59,6 +62,14 @@ RR_NODISCARD enum rr_err rr_store_open(const char *path, const struct rr_store_o
 /* Finalizes every statement and closes the connection (rolling back an open transaction).
  * NULL-safe. */
 void rr_store_close(struct rr_store *store);
+
+/* Pages in the write-ahead log after the last commit on this connection (0 before any). */
+int rr_store_wal_pages(const struct rr_store *store);
+/* Copies what it can of the WAL into the database without waiting for anyone (a PASSIVE
+ * checkpoint) and fsyncs the database; the WAL restarts from its beginning at the next write
+ * once all of it is copied. Outside a transaction; any connection. RR_ERR_BUSY: another
+ * checkpoint is running. */
+RR_NODISCARD enum rr_err rr_store_checkpoint(struct rr_store *store, struct rr_diag *diag);
 
 /* The schema version (PRAGMA user_version) this binary creates and understands. */
 int rr_store_schema_version(void);
