@@ -14,6 +14,7 @@
 
 struct rr_checkpointer {
     struct rr_store *store; /* owned; the thread's alone */
+    int pages;              /* WAL size that wakes the thread */
     pthread_t thread;
     pthread_mutex_t lock; /* guards the fields below */
     pthread_cond_t wake;
@@ -49,10 +50,11 @@ static void *checkpointer_main(void *arg)
     return NULL;
 }
 
-enum rr_err rr_checkpointer_start(const char *db_path, struct rr_checkpointer **out,
+enum rr_err rr_checkpointer_start(const char *db_path, int pages, struct rr_checkpointer **out,
                                   struct rr_diag *diag)
 {
     struct rr_checkpointer *c = rr_xcalloc(1, sizeof *c);
+    c->pages = pages > 0 ? pages : RR_CHECKPOINT_PAGES;
     enum rr_err err = rr_store_open(db_path, &(struct rr_store_options){0}, &c->store, diag);
     if (err) {
         free(c);
@@ -76,12 +78,12 @@ bool rr_checkpointer_after_commit(struct rr_checkpointer *c, int wal_pages)
     pthread_mutex_lock(&c->lock);
     bool tail = c->copied && !c->running;
     c->copied = false;
-    if (!tail && !c->running && wal_pages >= RR_CHECKPOINT_PAGES) {
+    if (!tail && !c->running && wal_pages >= c->pages) {
         c->wanted = true;
         pthread_cond_signal(&c->wake);
     }
     pthread_mutex_unlock(&c->lock);
-    return tail || wal_pages >= RR_CHECKPOINT_HARD_PAGES;
+    return tail || wal_pages >= RR_CHECKPOINT_HARD * c->pages;
 }
 
 void rr_checkpointer_stop(struct rr_checkpointer *c)

@@ -320,7 +320,7 @@ enum rr_err rr_ingest_start(const char *db_path, const struct rr_ingest_options 
     ing->store_opts.manual_checkpoints = true;
     enum rr_err err = rr_store_open(db_path, &ing->store_opts, &ing->store, diag);
     if (!err)
-        err = rr_checkpointer_start(db_path, &ing->checkpointer, diag);
+        err = rr_checkpointer_start(db_path, o.checkpoint_pages, &ing->checkpointer, diag);
     if (err)
         goto out;
     atomic_store(&ing->ready, rr_store_writable(ing->store));

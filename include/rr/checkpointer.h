@@ -18,18 +18,21 @@
 
 #include "rr/err.h"
 
-#define RR_CHECKPOINT_PAGES      1000 /* WAL size that wakes the thread (SQLite's default) */
-#define RR_CHECKPOINT_HARD_PAGES 16000 /* past it the writer copies by itself (thread stuck) */
+#define RR_CHECKPOINT_PAGES 1000 /* WAL size that wakes the thread (SQLite's default) */
+#define RR_CHECKPOINT_HARD  16   /* past 16x that, the writer copies by itself (thread stuck) */
 
 struct rr_checkpointer;
 
-/* Opens its own connection to db_path (schema already migrated) and starts the thread. */
-RR_NODISCARD enum rr_err rr_checkpointer_start(const char *db_path, struct rr_checkpointer **out,
+/* Opens its own connection to db_path (schema already migrated) and starts the thread.
+ * pages: the WAL size that wakes it; 0 = RR_CHECKPOINT_PAGES. */
+RR_NODISCARD enum rr_err rr_checkpointer_start(const char *db_path, int pages,
+                                               struct rr_checkpointer **out,
                                                struct rr_diag *diag);
 
 /* Called by the writer after each commit with the WAL's size in pages. Wakes the thread past
- * RR_CHECKPOINT_PAGES; returns true when the writer should checkpoint now itself: the thread
- * finished a bulk copy (the tail is short), or the log passed RR_CHECKPOINT_HARD_PAGES. */
+ * its threshold; returns true when the writer should checkpoint now itself: the thread
+ * finished a bulk copy (the tail is short), or the log passed RR_CHECKPOINT_HARD times the
+ * threshold. */
 bool rr_checkpointer_after_commit(struct rr_checkpointer *c, int wal_pages);
 
 /* Stops the thread (after a copy in progress) and closes its connection. NULL-safe. */

@@ -68,6 +68,7 @@ struct rr_ingest_job {
 struct rr_ingest_options {
     int busy_timeout_ms;      /* passed to the store; 0 = its default */
     unsigned max_batch_jobs;  /* jobs per transaction; 0 = default 4096 */
+    int checkpoint_pages;     /* WAL size that starts a checkpoint; 0 = default 1000. Tests. */
     struct rr_live *live;     /* borrowed until rr_ingest_stop; when set, every alert is
                                  classified at ingest (PRODUCT §5) and a new episode stores its
                                  decision in the same transaction; NULL: job->decisions */

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <check.h>
@@ -519,6 +520,39 @@ static void *late_submitter(void *arg)
     return NULL;
 }
 
+static off_t file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? st.st_size : 0;
+}
+
+/* The WAL is copied into the database while commits go on, by the checkpoint thread and the
+ * writer's tail copies: it stays near its threshold. Without the thread it would reach the
+ * writer's own hard limit (16x); without any checkpoint, every frame ever written. */
+START_TEST(test_wal_stays_near_its_checkpoint_threshold)
+{
+    enum { PAGES = 32, JOBS = 600, PAGE = 4096 };
+    struct fx f;
+    fx_start(&f, &(struct rr_ingest_options){.checkpoint_pages = PAGES});
+    char wal[600];
+    snprintf(wal, sizeof wal, "%s-wal", f.path);
+    static struct tjob t;
+    off_t wal_max = 0;
+    for (unsigned i = 0; i < JOBS; i++) {
+        tjob_init(&t, 1000 + i, MAX_ALERTS);
+        ck_assert_int_eq(rr_ingest_submit_wait(f.ing, &t.job), RR_OK);
+        off_t n = file_size(wal);
+        wal_max = n > wal_max ? n : wal_max;
+    }
+    ck_assert_int_eq(raw_int(f.path, "SELECT count(*) FROM alerts"), JOBS * MAX_ALERTS);
+    /* The pages reached the database file itself, while ingest still runs. */
+    ck_assert_int_ge(file_size(f.path), 16 * PAGE);
+    ck_assert_msg(wal_max <= 8 * PAGES * (PAGE + 24) + 32, "WAL reached %lld bytes",
+                  (long long)wal_max);
+    fx_finish(&f);
+}
+END_TEST
+
 START_TEST(test_stop_refuses_new_jobs_and_drains_the_queue)
 {
     struct fx f;
@@ -583,6 +617,7 @@ static Suite *ingest_suite(void)
     tcase_add_test(tc, test_single_job_committed_with_counts);
     tcase_add_test(tc, test_concurrent_requests_share_commits);
     tcase_add_test(tc, test_bad_request_spares_its_batch_mates);
+    tcase_add_test(tc, test_wal_stays_near_its_checkpoint_threshold);
     suite_add_tcase(s, tc);
     tc = tcase_create("failures");
     tcase_set_timeout(tc, 60);
