@@ -35,7 +35,7 @@
  * Alertmanager sent). alerts: one row per episode (fingerprint, starts_at); starts_at is the
  * canonical UTC text of rr_time_format, so the same instant spelled with another offset or
  * fraction is the same episode. last_outcome is what the latest receipt did (0 new episode,
- * 1 resolved, 2 duplicate) and is what the upsert's RETURNING reports. layer and team copy the
+ * 1 resolved, 2 duplicate). layer and team copy the
  * decision's fields so the API can filter on them. last_receipt_id is deliberately not a
  * foreign key: receipts may be pruned on their own schedule without touching episodes.
  * Indexes: alerts_received serves "newest first" (the rowid tie-break comes free, as the last
@@ -180,7 +180,18 @@ static const char *const migrations[] = {
     "  WHERE kind IN ('trigger', 'fyi') AND state <> 'folded';"
     "CREATE INDEX outbox_open_digest ON outbox (team) WHERE kind = 'digest' AND state = 'pending';"
     "CREATE INDEX outbox_digest ON outbox (digest_id) WHERE digest_id IS NOT NULL;"
-    "DROP INDEX receipts_received;",
+    "DROP INDEX receipts_received;"
+    /* Correlation's covering indexes hold only firing episodes (and the platform one only
+     * platform-layer ones): most alerts enter one of them, not two, and leave when resolved.
+     * alerts_status_updated goes: the API's count of firing episodes reads the partial
+     * alerts_name_namespaces instead. */
+    "DROP INDEX alerts_status_updated;"
+    "DROP INDEX alerts_platform_firing;"
+    "DROP INDEX alerts_name_namespaces;"
+    "CREATE INDEX alerts_platform_firing ON alerts (updated_at, cluster, alertname)"
+    "  WHERE base_layer = 'platform' AND status = 'firing';"
+    "CREATE INDEX alerts_name_namespaces ON alerts (alertname, namespace, updated_at, cluster)"
+    "  WHERE status = 'firing';",
 };
 #define WRITER_CACHE_SIZE (-16384) /* PRAGMA cache_size for the writer: negative means KiB */
 #define SCHEMA_VERSION    ((int)(sizeof migrations / sizeof migrations[0]))
@@ -254,7 +265,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 /* WHERE fragments of rr_store_list_alerts; bit i of a filter mask selects list_where[i]. The
  * row query says "+status" so the planner walks alerts_received newest first and stops at the
  * limit, instead of sorting every episode of a status (two values: the index is no filter);
- * the count query may use alerts_status_updated as a covering index. */
+ * the count of firing episodes reads the partial index alerts_name_namespaces (firing only). */
 static const struct {
     const char *rows;
     const char *count;
