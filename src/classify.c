@@ -211,8 +211,32 @@ static bool same_cluster(const char *a, const char *b)
     return !a || !b || !strcmp(a, b);
 }
 
-static void correlate(const struct rr_settings *s, const struct rr_evidence_set *set,
-                      struct rr_decision *d)
+/*
+ * The last correlation of a request. Its answer depends only on the evidence set, the alert's
+ * alertname, cluster, namespace and fallback: alerts of a storm share all of those, so each
+ * is answered once instead of rescanning the whole set per alert (quadratic in the request).
+ */
+struct correlation_memo {
+    bool valid; /* cleared whenever the evidence set changes */
+    const char *alertname, *cluster, *ns;
+    enum rr_layer fallback, layer;
+    char evidence[RR_DECISION_EVIDENCE_BYTES];
+};
+
+static bool same_text(const char *a, const char *b)
+{
+    return a == b || (a && b && !strcmp(a, b));
+}
+
+static bool memo_answers(const struct correlation_memo *m, const struct rr_decision *d)
+{
+    return m && m->valid && m->fallback == d->fallback && same_text(m->alertname, d->alertname) &&
+           same_text(m->cluster, d->canon[RR_CANON_CLUSTER]) &&
+           same_text(m->ns, d->canon[RR_CANON_NAMESPACE]);
+}
+
+static void correlate_scan(const struct rr_settings *s, const struct rr_evidence_set *set,
+                           struct rr_decision *d)
 {
     const char *cluster = d->canon[RR_CANON_CLUSTER];
     const char *own_ns = d->canon[RR_CANON_NAMESPACE];
@@ -261,6 +285,27 @@ static void correlate(const struct rr_settings *s, const struct rr_evidence_set 
              "(platform from %u): fallback %s",
              d->alertname, n_seen, n_seen == 1 ? "" : "s", s->platform_namespaces,
              rr_layer_name(d->fallback));
+}
+
+static void correlate(const struct rr_settings *s, const struct rr_evidence_set *set,
+                      struct rr_decision *d, struct correlation_memo *memo)
+{
+    if (memo_answers(memo, d) && d->n_evidence < RR_DECISION_MAX_EVIDENCE) {
+        d->layer = memo->layer;
+        memcpy(d->evidence[d->n_evidence++], memo->evidence, sizeof memo->evidence);
+        return;
+    }
+    size_t before = d->n_evidence;
+    correlate_scan(s, set, d);
+    if (memo && d->n_evidence == before + 1) {
+        *memo = (struct correlation_memo){.valid = true,
+                                          .alertname = d->alertname,
+                                          .cluster = d->canon[RR_CANON_CLUSTER],
+                                          .ns = d->canon[RR_CANON_NAMESPACE],
+                                          .fallback = d->fallback,
+                                          .layer = d->layer};
+        memcpy(memo->evidence, d->evidence[before], sizeof memo->evidence);
+    }
 }
 
 /* ==== Step 4: team ==== */
@@ -349,12 +394,12 @@ static void decide_application_team(const struct rr_routing *routing, struct rr_
 
 /* ==== Steps 3-5 ==== */
 
-void rr_classify_finish(const struct rr_routing *routing, const struct rr_runbooks *runbooks,
-                        const struct rr_labelset *labels, const struct rr_evidence_set *set,
-                        struct rr_decision *d)
+static void finish(const struct rr_routing *routing, const struct rr_runbooks *runbooks,
+                   const struct rr_labelset *labels, const struct rr_evidence_set *set,
+                   struct rr_decision *d, struct correlation_memo *memo)
 {
     if (d->base_layer == RR_LAYER_AMBIGUOUS)
-        correlate(rr_routing_settings(routing), set, d);
+        correlate(rr_routing_settings(routing), set, d, memo);
     else
         d->layer = d->base_layer;
     if (d->layer == RR_LAYER_PLATFORM)
@@ -375,17 +420,19 @@ void rr_classify_finish(const struct rr_routing *routing, const struct rr_runboo
         evidence(d, "runbook: %s covers %s", d->runbook->id, d->alertname);
 }
 
+void rr_classify_finish(const struct rr_routing *routing, const struct rr_runbooks *runbooks,
+                        const struct rr_labelset *labels, const struct rr_evidence_set *set,
+                        struct rr_decision *d)
+{
+    finish(routing, runbooks, labels, set, d, NULL);
+}
+
 void rr_classify(const struct rr_routing *routing, const struct rr_runbooks *runbooks,
                  const struct rr_labelset *labels, const struct rr_evidence_set *set,
                  struct rr_decision *d)
 {
     rr_classify_base(routing, labels, d);
     rr_classify_finish(routing, runbooks, labels, set, d);
-}
-
-static bool same_text(const char *a, const char *b)
-{
-    return a == b || (a && b && !strcmp(a, b));
 }
 
 enum rr_err rr_classify_request(const struct rr_routing *routing,
@@ -411,6 +458,7 @@ enum rr_err rr_classify_request(const struct rr_routing *routing,
     struct rr_evidence_set with_stored = {.next = &own_set};
     const char *asked_name = NULL, *asked_cluster = NULL; /* the last stored question */
     bool asked = false;
+    struct correlation_memo memo = {.valid = false}, own_memo = {.valid = false};
     unsigned max_ns = rr_routing_settings(routing)->platform_namespaces;
     enum rr_err err = RR_OK;
     for (size_t i = 0; i < n && !err; i++) {
@@ -425,13 +473,15 @@ enum rr_err rr_classify_request(const struct rr_routing *routing,
                     stored(stored_ctx, d->alertname, cluster, max_ns);
                 with_stored.facts = got ? got->facts : NULL;
                 with_stored.n = got ? got->n : 0;
+                memo.valid = false; /* another evidence set */
                 asked = true;
                 asked_name = d->alertname;
                 asked_cluster = cluster;
             }
             set = &with_stored;
         }
-        rr_classify_finish(routing, runbooks, labels, set, d);
+        /* One memo per evidence set: without stored facts, the request's own. */
+        finish(routing, runbooks, labels, set, d, set == &with_stored ? &memo : &own_memo);
         err = each(each_ctx, i, d);
     }
     free(d);
