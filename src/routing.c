@@ -35,7 +35,7 @@ struct claim {
 };
 
 struct rr_routing {
-    struct rr__arena arena; /* every string and array of the table */
+    struct rr_arena arena; /* every string and array of the table */
     struct rr_settings settings;
     struct rr_team *teams; /* arena; file order */
     size_t n_teams;
@@ -130,7 +130,7 @@ static enum rr_err get_string(struct loader *ld, const struct rr_yaml_node *n, c
         return err;
     if (n->len == 0 || rr_yaml_is_null(n))
         return FAIL(ld, n, "%s is empty", what);
-    *out = rr__arena_strndup(&ld->rt->arena, n->str, n->len);
+    *out = rr_arena_strndup(&ld->rt->arena, n->str, n->len);
     return RR_OK;
 }
 
@@ -143,7 +143,7 @@ static enum rr_err get_strings(struct loader *ld, const struct rr_yaml_node *n, 
     enum rr_err err = want_kind(ld, n, RR_YAML_SEQ, what);
     if (err)
         return err;
-    const char **v = rr__arena_alloc(&ld->rt->arena, n->count * sizeof *v);
+    const char **v = rr_arena_alloc(&ld->rt->arena, n->count * sizeof *v);
     for (size_t i = 0; i < n->count; i++)
         if ((err = get_string(ld, &n->items[i], what, &v[i])))
             return err;
@@ -217,7 +217,7 @@ static enum rr_err claim(struct loader *ld, struct rr__map *m, const char *what,
                     "%s:%u:%u)",
                     what, value, t->name, first->team->name, first->pos.file, first->pos.line,
                     first->pos.col);
-    struct claim *c = rr__arena_alloc(&ld->rt->arena, sizeof *c);
+    struct claim *c = rr_arena_alloc(&ld->rt->arena, sizeof *c);
     *c = (struct claim){value, t, pos_of(ld->file, n)};
     rr__map_put(m, rr__hash(RR__HASH_INIT, value, len), value, len, c);
     if (out)
@@ -260,7 +260,7 @@ static enum rr_err parse_namespace_regex(struct loader *ld, const struct rr_yaml
     enum rr_err err = want_kind(ld, n, RR_YAML_SEQ, "namespace_regex");
     if (err)
         return err;
-    t->namespace_regex = rr__arena_alloc(&ld->rt->arena, n->count * sizeof *t->namespace_regex);
+    t->namespace_regex = rr_arena_alloc(&ld->rt->arena, n->count * sizeof *t->namespace_regex);
     for (size_t i = 0; i < n->count; i++) {
         const struct rr_yaml_node *item = &n->items[i];
         const char *s = NULL;
@@ -347,7 +347,7 @@ static enum rr_err parse_page(struct loader *ld, const struct rr_yaml_node *team
     enum rr_err err = want_kind(ld, n, RR_YAML_MAP, "page");
     if (err)
         return err;
-    t->page = rr__arena_alloc(&ld->rt->arena, n->count * sizeof *t->page);
+    t->page = rr_arena_alloc(&ld->rt->arena, n->count * sizeof *t->page);
     for (size_t i = 0; i < n->count; i++) {
         const char *sev = n->pairs[i].key.str;
         const struct rr_yaml_node *list = &n->pairs[i].value;
@@ -384,7 +384,7 @@ static enum rr_err parse_page(struct loader *ld, const struct rr_yaml_node *team
             t->default_channels = channels;
         } else {
             t->page[t->n_page++] = (struct rr_page_rule){
-                rr__arena_strndup(&ld->rt->arena, sev, n->pairs[i].key.len), channels};
+                rr_arena_strndup(&ld->rt->arena, sev, n->pairs[i].key.len), channels};
         }
     }
     return RR_OK;
@@ -568,7 +568,7 @@ static enum rr_err parse_match(struct loader *ld, const struct rr_yaml_node *rou
     if (n->count == 0)
         return FAIL(ld, n, "route '%s': empty 'match' (a route needs at least one matcher)",
                     r->name);
-    r->match = rr__arena_alloc(&ld->rt->arena, n->count * sizeof *r->match);
+    r->match = rr_arena_alloc(&ld->rt->arena, n->count * sizeof *r->match);
     for (size_t i = 0; i < n->count; i++) {
         struct rr_diag md = {""};
         if ((err = want_kind(ld, &n->items[i], RR_YAML_SCALAR, "match")))
@@ -725,7 +725,7 @@ enum rr_err rr_routing_load(const char *dir, struct rr_routing **out, struct rr_
     docs = rr_xcalloc(files.n, sizeof *docs);
     names = rr_xcalloc(files.n, sizeof *names);
     for (size_t i = 0; i < files.n; i++) {
-        names[i] = rr__arena_strndup(&rt->arena, files.paths[i], strlen(files.paths[i]));
+        names[i] = rr_arena_strndup(&rt->arena, files.paths[i], strlen(files.paths[i]));
         if ((err = rr_yaml_load_file(names[i], &docs[i], diag)))
             goto out;
     }
@@ -740,8 +740,8 @@ enum rr_err rr_routing_load(const char *dir, struct rr_routing **out, struct rr_
                           RR_ROUTING_MAX_TEAMS, RR_ROUTING_MAX_ROUTES);
         goto out;
     }
-    rt->teams = rr__arena_alloc(&rt->arena, n_teams * sizeof *rt->teams);
-    rt->routes = rr__arena_alloc(&rt->arena, n_routes * sizeof *rt->routes);
+    rt->teams = rr_arena_alloc(&rt->arena, n_teams * sizeof *rt->teams);
+    rt->routes = rr_arena_alloc(&rt->arena, n_routes * sizeof *rt->routes);
     for (size_t i = 0; i < files.n; i++) {
         const struct rr_yaml_node *teams = opt(rr_yaml_root(docs[i]), "teams");
         ld.file = names[i];
@@ -800,7 +800,7 @@ void rr_routing_free(struct rr_routing *rt)
     rr__map_release(&rt->team_names);
     rr__map_release(&rt->namespaces);
     rr__map_release(&rt->task_queues);
-    rr__arena_release(&rt->arena);
+    rr_arena_release(&rt->arena);
     free(rt);
 }
 

@@ -33,55 +33,6 @@
 
 #include "routing_int.h"
 
-/* ==== Arena ==== */
-
-#define CHUNK_MIN ((size_t)16384) /* bytes per arena chunk unless one request is larger */
-
-struct rr__arena_chunk {
-    struct rr__arena_chunk *next;
-    size_t used;        /* bytes handed out from data */
-    size_t cap;         /* bytes in data */
-    max_align_t data[]; /* max_align_t so every allocation can hold any type */
-};
-
-void *rr__arena_alloc(struct rr__arena *a, size_t size)
-{
-    size_t align = _Alignof(max_align_t);
-    size = (size + align - 1) / align * align;
-    struct rr__arena_chunk *c = a->chunks;
-    if (!c || c->cap - c->used < size) {
-        size_t cap = size > CHUNK_MIN ? size : CHUNK_MIN;
-        c = rr_xmalloc(sizeof *c + cap);
-        c->used = 0;
-        c->cap = cap;
-        c->next = a->chunks;
-        a->chunks = c;
-    }
-    void *p = (unsigned char *)c->data + c->used;
-    c->used += size;
-    memset(p, 0, size);
-    return p;
-}
-
-char *rr__arena_strndup(struct rr__arena *a, const char *s, size_t n)
-{
-    char *p = rr__arena_alloc(a, n + 1);
-    memcpy(p, s, n);
-    p[n] = '\0';
-    return p;
-}
-
-void rr__arena_release(struct rr__arena *a)
-{
-    struct rr__arena_chunk *c = a->chunks;
-    while (c) {
-        struct rr__arena_chunk *next = c->next;
-        free(c);
-        c = next;
-    }
-    a->chunks = NULL;
-}
-
 /* ==== Hash map: open addressing, linear probing, at most half full ==== */
 
 uint64_t rr__hash(uint64_t h, const void *p, size_t n)
@@ -300,7 +251,7 @@ struct name_info {
 };
 
 struct rr__route_index {
-    struct rr__arena arena; /* keys, buckets and name infos */
+    struct rr_arena arena; /* keys, buckets and name infos */
     struct rr__map names;   /* label name -> struct name_info */
     struct rr__map exact;   /* name\0value -> struct bucket */
     struct rr__map prefix;  /* name\0prefix -> struct bucket */
@@ -322,10 +273,10 @@ static struct bucket *bucket_get(struct rr__route_index *x, struct rr__map *m, c
     uint64_t h = pair_hash(name, nlen, val, vlen);
     struct bucket *b = rr__map_get(m, h, name, nlen, val, vlen);
     if (!b) {
-        char *key = rr__arena_alloc(&x->arena, nlen + 1 + vlen + 1);
+        char *key = rr_arena_alloc(&x->arena, nlen + 1 + vlen + 1);
         memcpy(key, name, nlen);
         memcpy(key + nlen + 1, val, vlen);
-        b = rr__arena_alloc(&x->arena, sizeof *b);
+        b = rr_arena_alloc(&x->arena, sizeof *b);
         rr__map_put(m, h, key, nlen + 1 + vlen, b);
     }
     return b;
@@ -337,8 +288,8 @@ static struct name_info *name_get(struct rr__route_index *x, const char *name)
     uint64_t h = rr__hash(RR__HASH_INIT, name, nlen);
     struct name_info *ni = rr__map_get(&x->names, h, name, nlen, NULL, 0);
     if (!ni) {
-        ni = rr__arena_alloc(&x->arena, sizeof *ni);
-        rr__map_put(&x->names, h, rr__arena_strndup(&x->arena, name, nlen), nlen, ni);
+        ni = rr_arena_alloc(&x->arena, sizeof *ni);
+        rr__map_put(&x->names, h, rr_arena_strndup(&x->arena, name, nlen), nlen, ni);
     }
     return ni;
 }
@@ -529,7 +480,7 @@ void rr__route_index_free(struct rr__route_index *x)
             free(((struct name_info *)x->names.slots[i].val)->len);
     rr__map_release(&x->names);
     free(x->always);
-    rr__arena_release(&x->arena);
+    rr_arena_release(&x->arena);
     free(x);
 }
 

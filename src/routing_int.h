@@ -15,22 +15,8 @@
 #include <stdint.h>
 
 #include "rr/alert.h"
+#include "rr/arena.h"
 #include "rr/routing.h"
-
-/* ==== Arena ==== */
-
-struct rr__arena_chunk;
-
-struct rr__arena {
-    struct rr__arena_chunk *chunks; /* owned; NULL when empty */
-};
-
-/* Zeroed memory for size bytes, aligned for any type; lives until rr__arena_release(). */
-void *rr__arena_alloc(struct rr__arena *a, size_t size);
-/* A NUL-terminated copy of n bytes of s, in the arena. */
-char *rr__arena_strndup(struct rr__arena *a, const char *s, size_t n);
-/* Frees every allocation; the arena is empty and usable again. */
-void rr__arena_release(struct rr__arena *a);
 
 /* ==== Hash map ==== */
 

@@ -13,53 +13,20 @@
 
 #include <yaml.h>
 
+#include "rr/arena.h"
 #include "rr/buf.h"
-
-/* ==== Arena: one document's nodes and strings, freed in one go ==== */
-
-#define CHUNK_MIN ((size_t)16384) /* bytes per arena chunk unless one request is larger */
-
-struct chunk {
-    struct chunk *next;
-    size_t used;        /* bytes handed out from data */
-    size_t cap;         /* bytes in data */
-    max_align_t data[]; /* max_align_t so every allocation can hold any node */
-};
 
 struct rr_yaml_doc {
     char *name;                      /* owned copy of the name errors use */
     const struct rr_yaml_node *root; /* into the arena; NULL for an empty document */
-    struct chunk *chunks;            /* owned arena */
+    struct rr_arena arena;           /* owned: every node and string of the document */
 };
-
-static void *arena_alloc(struct rr_yaml_doc *doc, size_t size)
-{
-    size_t align = _Alignof(max_align_t);
-    size = (size + align - 1) / align * align;
-    struct chunk *c = doc->chunks;
-    if (!c || c->cap - c->used < size) {
-        size_t cap = size > CHUNK_MIN ? size : CHUNK_MIN;
-        c = rr_xmalloc(sizeof *c + cap);
-        c->used = 0;
-        c->cap = cap;
-        c->next = doc->chunks;
-        doc->chunks = c;
-    }
-    void *p = (unsigned char *)c->data + c->used;
-    c->used += size;
-    return p;
-}
 
 void rr_yaml_doc_free(struct rr_yaml_doc *doc)
 {
     if (!doc)
         return;
-    struct chunk *c = doc->chunks;
-    while (c) {
-        struct chunk *next = c->next;
-        free(c);
-        c = next;
-    }
+    rr_arena_release(&doc->arena);
     free(doc->name);
     free(doc);
 }
@@ -125,7 +92,7 @@ static void add_node(struct builder *b, const struct rr_yaml_node *node)
         /* A bare `---` parses as an empty plain scalar: that is the empty document. */
         if (node->kind == RR_YAML_SCALAR && !node->quoted && node->len == 0)
             return;
-        struct rr_yaml_node *root = arena_alloc(b->doc, sizeof *root);
+        struct rr_yaml_node *root = rr_arena_alloc(&b->doc->arena, sizeof *root);
         *root = *node;
         b->doc->root = root;
         return;
@@ -224,7 +191,7 @@ static enum rr_err close_collection(struct builder *b)
         if (err)
             goto out;
         node.count = f->n / 2;
-        struct rr_yaml_pair *pairs = arena_alloc(b->doc, node.count * sizeof *pairs);
+        struct rr_yaml_pair *pairs = rr_arena_alloc(&b->doc->arena, node.count * sizeof *pairs);
         for (size_t i = 0; i < node.count; i++) {
             pairs[i].key = f->kids[2 * i];
             pairs[i].value = f->kids[2 * i + 1];
@@ -232,7 +199,7 @@ static enum rr_err close_collection(struct builder *b)
         node.pairs = node.count ? pairs : NULL;
     } else {
         node.count = f->n;
-        struct rr_yaml_node *items = arena_alloc(b->doc, node.count * sizeof *items);
+        struct rr_yaml_node *items = rr_arena_alloc(&b->doc->arena, node.count * sizeof *items);
         if (node.count)
             memcpy(items, f->kids, node.count * sizeof *items);
         node.items = node.count ? items : NULL;
@@ -255,9 +222,7 @@ static enum rr_err on_scalar(struct builder *b, const yaml_event_t *ev)
     size_t len = ev->data.scalar.length;
     if (memchr(value, '\0', len))
         return at_mark(b, RR_ERR_INVAL, ev->start_mark, "scalar contains a NUL character");
-    char *copy = arena_alloc(b->doc, len + 1);
-    memcpy(copy, value, len);
-    copy[len] = '\0';
+    char *copy = rr_arena_strndup(&b->doc->arena, value, len);
     struct rr_yaml_node node = {
         .kind = RR_YAML_SCALAR,
         .line = (unsigned)ev->start_mark.line + 1,
