@@ -23,7 +23,6 @@
 
 #define JSON_MAX              ((size_t)64 << 20) /* labels/annotations JSON; inputs are capped */
 #define JOURNAL_SIZE_LIMIT    (64 << 20)         /* bytes the WAL keeps after a checkpoint */
-#define AUTO_CHECKPOINT_PAGES 1000               /* SQLite's default automatic checkpoint */
 #define LIST_DEFAULT_LIMIT    100
 #define LIST_MAX_LIMIT        10000
 
@@ -282,7 +281,6 @@ static const struct {
 struct rr_store {
     sqlite3 *db;                                  /* owned */
     bool readonly;                                /* opened SQLITE_OPEN_READONLY */
-    bool manual_checkpoints;                      /* rr_store_options's */
     sqlite3_stmt *stmt[ST_COUNT];                 /* owned, prepared at open */
     sqlite3_stmt *list_rows[N_LIST_MASKS];        /* owned, prepared on first use, by filter mask */
     sqlite3_stmt *list_count[N_LIST_MASKS];       /* likewise, the count(*) twin */
@@ -492,15 +490,14 @@ static enum rr_err prepare(struct rr_store *s, const char *sql, sqlite3_stmt **o
     return rc == SQLITE_OK ? RR_OK : fail(s, rc, "prepare", diag);
 }
 
-/* SQLite's WAL hook: runs after each commit with the log's size. It replaces SQLite's
- * automatic checkpoint (itself a WAL hook), so without manual_checkpoints it does the same:
- * a PASSIVE checkpoint once the log reaches 1000 pages. */
+/* SQLite's WAL hook, installed with manual_checkpoints only: it replaces SQLite's automatic
+ * checkpoint (itself a WAL hook) and notes the log's size after each commit. */
 static int note_wal_size(void *arg, sqlite3 *db, const char *name, int pages)
 {
+    (void)db;
+    (void)name;
     struct rr_store *s = arg;
     s->wal_pages = pages;
-    if (!s->manual_checkpoints && pages >= AUTO_CHECKPOINT_PAGES)
-        (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     return SQLITE_OK;
 }
 
@@ -527,7 +524,6 @@ enum rr_err rr_store_open(const char *path, const struct rr_store_options *opts,
     struct rr_store *s = rr_xcalloc(1, sizeof *s);
     enum rr_err err = RR_OK;
     s->readonly = o.readonly;
-    s->manual_checkpoints = o.manual_checkpoints;
     rr_buf_init(&s->labels, JSON_MAX);
     rr_buf_init(&s->annotations, JSON_MAX);
     if (!o.readonly && (err = make_parent_dir(path, diag)))
@@ -546,7 +542,8 @@ enum rr_err rr_store_open(const char *path, const struct rr_store_options *opts,
                                                       : RR_STORE_DEFAULT_BUSY_TIMEOUT_MS);
     if ((err = configure(s, &o, diag)) || (err = migrate(s, diag)))
         goto out;
-    sqlite3_wal_hook(s->db, note_wal_size, s);
+    if (o.manual_checkpoints)
+        sqlite3_wal_hook(s->db, note_wal_size, s);
     for (int i = 0; i < ST_COUNT && !err; i++)
         err = prepare(s, stmt_sql[i], &s->stmt[i], diag);
     if (err)
@@ -625,7 +622,7 @@ enum rr_err rr_store_put_receipt(struct rr_store *store, const struct rr_webhook
     return err;
 }
 
-static void bind_or_null(sqlite3_stmt *st, int i, const char *v)
+void rr__store_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
     if (v)
         sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
@@ -672,7 +669,7 @@ enum rr_err rr_store_put_alert(struct rr_store *store, const struct rr_alert *al
         bool resolves = firing && alert->status == RR_ALERT_RESOLVED;
         st = store->stmt[ST_UPDATE_ALERT];
         sqlite3_bind_int64(st, 1, id);
-        bind_or_null(st, 2, ends_at);
+        rr__store_bind_text(st, 2, ends_at);
         sqlite3_bind_text(st, 3, store->annotations.data, (int)store->annotations.len,
                           SQLITE_STATIC);
         sqlite3_bind_int64(st, 4, received_ms);
@@ -683,10 +680,10 @@ enum rr_err rr_store_put_alert(struct rr_store *store, const struct rr_alert *al
         st = store->stmt[ST_INSERT_ALERT];
         sqlite3_bind_text(st, 1, alert->fingerprint, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, starts, -1, SQLITE_STATIC);
-        bind_or_null(st, 3, ends_at);
+        rr__store_bind_text(st, 3, ends_at);
         sqlite3_bind_text(st, 4, rr_alert_status_name(alert->status), -1, SQLITE_STATIC);
         /* NULL when absent: the NOT NULL constraint then rejects the row (RR_ERR_INVAL). */
-        bind_or_null(st, 5, rr_labelset_get(&alert->labels, "alertname"));
+        rr__store_bind_text(st, 5, rr_labelset_get(&alert->labels, "alertname"));
         sqlite3_bind_text(st, 6, store->labels.data, (int)store->labels.len, SQLITE_STATIC);
         sqlite3_bind_text(st, 7, store->annotations.data, (int)store->annotations.len,
                           SQLITE_STATIC);
@@ -697,7 +694,7 @@ enum rr_err rr_store_put_alert(struct rr_store *store, const struct rr_alert *al
         const char *fields[] = {d->json, d->layer, d->team, d->base_layer, d->namespace,
                                 d->cluster};
         for (int i = 0; i < 6; i++)
-            bind_or_null(st, 11 + i, fields[i]);
+            rr__store_bind_text(st, 11 + i, fields[i]);
         *outcome = RR_STORE_NEW_EPISODE;
     }
     int rc = sqlite3_step(st);
@@ -872,10 +869,7 @@ enum rr_err rr_store_firing_facts(struct rr_store *store, int64_t since_ms, cons
     int rc;
     sqlite3_stmt *st = store->stmt[ST_FACTS_PLATFORM];
     sqlite3_bind_int64(st, 1, since_ms);
-    if (cluster)
-        sqlite3_bind_text(st, 2, cluster, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, 2);
+    rr__store_bind_text(st, 2, cluster);
     while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW)
         err = fn(ctx, column_text(st, 0), NULL, column_text(st, 1), "platform");
     if (!err && rc != SQLITE_DONE)
@@ -883,10 +877,7 @@ enum rr_err rr_store_firing_facts(struct rr_store *store, int64_t since_ms, cons
     sqlite3_reset(st);
     st = store->stmt[ST_FACTS_NAME];
     sqlite3_bind_int64(st, 1, since_ms);
-    if (cluster)
-        sqlite3_bind_text(st, 2, cluster, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, 2);
+    rr__store_bind_text(st, 2, cluster);
     sqlite3_bind_text(st, 3, alertname, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 4, (int)max_namespaces);
     while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW)

@@ -19,5 +19,7 @@ enum rr_err rr__store_fail(struct rr_store *s, int rc, const char *what, struct 
 /* Steps st to completion (rows ignored) and resets it. */
 enum rr_err rr__store_run(struct rr_store *s, sqlite3_stmt *st, const char *what,
                           struct rr_diag *diag);
+/* Binds v (borrowed until the statement is reset), or NULL when v is NULL. */
+void rr__store_bind_text(sqlite3_stmt *st, int i, const char *v);
 
 #endif

@@ -137,14 +137,6 @@ static enum rr_err prepare(struct rr_store *s, enum ob_stmt which, sqlite3_stmt 
     return RR_OK;
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, i);
-}
-
 static const char *text(sqlite3_stmt *st, int col)
 {
     return (const char *)sqlite3_column_text(st, col);
@@ -188,13 +180,13 @@ enum rr_err rr_outbox_create_escalation(struct rr_store *store, const struct rr_
     if (err)
         return err;
     sqlite3_bind_int64(st, 1, e->alert_id);
-    bind_text(st, 2, e->team);
-    bind_text(st, 3, e->layer);
-    bind_text(st, 4, e->route);
-    bind_text(st, 5, e->runbook);
-    bind_text(st, 6, e->decision_json);
-    bind_text(st, 7, e->channels);
-    bind_text(st, 8, e->dedup_key);
+    rr__store_bind_text(st, 2, e->team);
+    rr__store_bind_text(st, 3, e->layer);
+    rr__store_bind_text(st, 4, e->route);
+    rr__store_bind_text(st, 5, e->runbook);
+    rr__store_bind_text(st, 6, e->decision_json);
+    rr__store_bind_text(st, 7, e->channels);
+    rr__store_bind_text(st, 8, e->dedup_key);
     sqlite3_bind_int64(st, 9, e->created_ms);
     err = rr__store_run(store, st, "create escalation", diag);
     if (!err)
@@ -211,12 +203,12 @@ enum rr_err rr_outbox_enqueue(struct rr_store *store, const struct rr_outbox_new
         return err;
     sqlite3_bind_int64(st, 1, row->escalation_id);
     sqlite3_bind_int64(st, 2, row->alert_id);
-    bind_text(st, 3, row->team);
-    bind_text(st, 4, row->channel);
-    bind_text(st, 5, row->kind);
-    bind_text(st, 6, row->payload);
-    bind_text(st, 7, row->line ? row->line : "");
-    bind_text(st, 8, row->folded ? "folded" : "pending");
+    rr__store_bind_text(st, 3, row->team);
+    rr__store_bind_text(st, 4, row->channel);
+    rr__store_bind_text(st, 5, row->kind);
+    rr__store_bind_text(st, 6, row->payload);
+    rr__store_bind_text(st, 7, row->line ? row->line : "");
+    rr__store_bind_text(st, 8, row->folded ? "folded" : "pending");
     sqlite3_bind_int64(st, 9, row->created_ms);
     sqlite3_bind_int64(st, 10, row->next_attempt_ms);
     sqlite3_bind_int64(st, 11, row->digest_id);
@@ -234,7 +226,7 @@ enum rr_err rr_outbox_storm_count(struct rr_store *store, const char *team, int6
     enum rr_err err = prepare(store, OB_STORM, &st, diag);
     if (err)
         return err;
-    bind_text(st, 1, team);
+    rr__store_bind_text(st, 1, team);
     sqlite3_bind_int64(st, 2, since_ms);
     sqlite3_bind_int64(st, 3, cap);
     int64_t v[2];
@@ -252,7 +244,7 @@ enum rr_err rr_outbox_open_digest(struct rr_store *store, const char *team, int6
     sqlite3_stmt *st = NULL;
     enum rr_err err = prepare(store, OB_OPEN_DIGEST, &st, diag);
     if (!err) {
-        bind_text(st, 1, team);
+        rr__store_bind_text(st, 1, team);
         err = one_row(store, st, digest_id, 1, "find digest", diag);
     }
     return err;
@@ -366,8 +358,8 @@ enum rr_err rr_outbox_record(struct rr_store *store, const struct rr_outbox_atte
     sqlite3_bind_int(st, 2, a->attempt);
     sqlite3_bind_int64(st, 3, a->at_ms);
     sqlite3_bind_int64(st, 4, a->status);
-    bind_text(st, 5, a->outcome);
-    bind_text(st, 6, a->detail ? a->detail : "");
+    rr__store_bind_text(st, 5, a->outcome);
+    rr__store_bind_text(st, 6, a->detail ? a->detail : "");
     sqlite3_bind_int64(st, 7, a->duration_ms);
     err = rr__store_run(store, st, "record delivery", diag);
     if (!err)
@@ -375,10 +367,10 @@ enum rr_err rr_outbox_record(struct rr_store *store, const struct rr_outbox_atte
     if (err)
         return err;
     sqlite3_bind_int64(st, 1, a->id);
-    bind_text(st, 2, a->state);
-    bind_text(st, 3, a->result);
+    rr__store_bind_text(st, 2, a->state);
+    rr__store_bind_text(st, 3, a->result);
     sqlite3_bind_int64(st, 4, a->next_attempt_ms);
-    bind_text(st, 5, strcmp(a->state, "sent") ? a->detail : NULL);
+    rr__store_bind_text(st, 5, strcmp(a->state, "sent") ? a->detail : NULL);
     sqlite3_bind_int64(st, 6, a->at_ms);
     return rr__store_run(store, st, "update page", diag);
 }
@@ -481,7 +473,7 @@ enum rr_err rr_outbox_list(struct rr_store *store, const char *state, int limit,
         return err;
     sqlite3_bind_int(st, 1, limit);
     if (state)
-        bind_text(st, 2, state);
+        rr__store_bind_text(st, 2, state);
     return each_row(store, st, fn, ctx, diag);
 }
 
@@ -562,9 +554,9 @@ enum rr_err rr_outbox_deliveries_of(struct rr_store *store, int64_t escalation_i
 
 static void bind_escalation_query(sqlite3_stmt *st, const struct rr_escalation_query *q)
 {
-    bind_text(st, 1, q->team);
-    bind_text(st, 2, q->layer);
-    bind_text(st, 3, q->status);
+    rr__store_bind_text(st, 1, q->team);
+    rr__store_bind_text(st, 2, q->layer);
+    rr__store_bind_text(st, 3, q->status);
     sqlite3_bind_int64(st, 4, q->since_ms);
     sqlite3_bind_int(st, 5, q->misrouted);
     sqlite3_bind_int64(st, 6, q->id);

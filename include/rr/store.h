@@ -63,7 +63,8 @@ RR_NODISCARD enum rr_err rr_store_open(const char *path, const struct rr_store_o
  * NULL-safe. */
 void rr_store_close(struct rr_store *store);
 
-/* Pages in the write-ahead log after the last commit on this connection (0 before any). */
+/* With manual_checkpoints: pages in the write-ahead log after the last commit on this
+ * connection (0 before any). Without, always 0: SQLite checkpoints by itself. */
 int rr_store_wal_pages(const struct rr_store *store);
 /* Copies what it can of the WAL into the database without waiting for anyone (a PASSIVE
  * checkpoint) and fsyncs the database; the WAL restarts from its beginning at the next write

@@ -465,11 +465,7 @@ START_TEST(test_failed_put_keeps_the_transaction_and_rollback_discards_it)
     ck_assert_int_eq(raw_int(f.path, "SELECT count(*) FROM receipts"), 0);
     ck_assert_int_eq(raw_int(f.path, "SELECT count(*) FROM alerts"), 0);
     /* Run again without the bad one: stored. */
-    ck_assert_int_eq(rr_store_begin(f.store, &d), RR_OK);
-    ck_assert_int_eq(rr_store_put_receipt(f.store, &w, T0, &receipt, &d), RR_OK);
-    ck_assert_int_eq(rr_store_put_alert(f.store, &good.a, receipt, T0, NULL, &oc, &d), RR_OK);
-    ck_assert_int_eq(oc, RR_STORE_NEW_EPISODE);
-    ck_assert_int_eq(rr_store_commit(f.store, &d), RR_OK);
+    ck_assert_int_eq(put_ok(f.store, &good, T0, NULL), RR_STORE_NEW_EPISODE);
     ck_assert_int_eq(raw_int(f.path, "SELECT count(*) FROM alerts"), 1);
     fx_close(&f);
 }
