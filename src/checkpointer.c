@@ -7,6 +7,7 @@
 #include "rr/checkpointer.h"
 
 #include <pthread.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 
 #include "rr/log.h"
@@ -26,6 +27,7 @@ struct rr_checkpointer {
 
 static void *checkpointer_main(void *arg)
 {
+    (void)prctl(PR_SET_NAME, "rr-checkpoint"); /* shown by top -H and perf */
     struct rr_checkpointer *c = arg;
     pthread_mutex_lock(&c->lock);
     for (;;) {

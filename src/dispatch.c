@@ -7,6 +7,7 @@
 #include "rr/dispatch.h"
 
 #include <pthread.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -121,6 +122,7 @@ static enum rr_err write_through(struct rr_dispatch *d,
 
 static void *sender_main(void *arg)
 {
+    (void)prctl(PR_SET_NAME, "rr-sender"); /* shown by top -H and perf */
     struct rr_dispatch *d = arg;
     struct rr_notifier *n = rr_notifier_new();
     if (d->o.send_timeout_ms)
@@ -524,6 +526,7 @@ static void wait_for_work(struct rr_dispatch *d, bool senders_busy)
 
 static void *dispatcher_main(void *arg)
 {
+    (void)prctl(PR_SET_NAME, "rr-dispatch"); /* shown by top -H and perf */
     struct rr_dispatch *d = arg;
     int failed_records_while_stopping = 0;
     for (;;) {

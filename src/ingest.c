@@ -15,6 +15,7 @@
 #include "rr/ingest.h"
 
 #include <pthread.h>
+#include <sys/prctl.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,6 +265,7 @@ static void probe(struct rr_ingest *ing)
 
 static void *writer_main(void *arg)
 {
+    (void)prctl(PR_SET_NAME, "rr-writer"); /* shown by top -H and perf */
     struct rr_ingest *ing = arg;
     pthread_mutex_lock(&ing->lock);
     for (;;) {
