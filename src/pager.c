@@ -226,7 +226,7 @@ enum rr_err rr_pager_new_episode(struct rr_store *store, const struct rr_snapsho
                                       .layer = b.page.layer,
                                       .route = b.page.route,
                                       .runbook = b.page.runbook_id,
-                                      .decision_json = decision_json,
+                                      .decision_json = NULL, /* the alert's own */
                                       .channels = names,
                                       .dedup_key = b.page.dedup_key,
                                       .created_ms = now_ms};

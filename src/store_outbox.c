@@ -111,7 +111,8 @@ static const char *const sql[OB_COUNT] = {
                          " d.duration_ms FROM deliveries d JOIN outbox o ON o.id = d.outbox_id"
                          " WHERE o.escalation_id = ?1 ORDER BY d.id",
     [OB_ESCALATIONS] =
-        "SELECT e.id, e.alert_id, e.team, e.layer, e.route, e.runbook, e.decision, e.channels,"
+        "SELECT e.id, e.alert_id, e.team, e.layer, e.route, e.runbook,"
+        " coalesce(e.decision, a.decision), e.channels,"
         " e.dedup_key, e.status, e.created_at, coalesce(e.resolved_at, 0), a.fingerprint,"
         " a.alertname, a.starts_at, a.status, a.labels, a.annotations"
         " FROM escalations e JOIN alerts a ON a.id = e.alert_id" ESC_WHERE

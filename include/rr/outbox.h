@@ -29,6 +29,8 @@ struct rr_escalation_new {
     int64_t alert_id;
     const char *team, *layer, *route; /* route "-" when none */
     const char *runbook;              /* runbook id, or NULL */
+    /* NULL: the decision its alert was stored with in this transaction (not stored twice);
+     * else a decision of its own, as a reroute has. */
     const char *decision_json;
     const char *channels; /* "pagerduty,slack" */
     const char *dedup_key;

@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "rr/clock.h"
+#include "rr/outbox.h"
 #include "rr/store.h"
 
 #include "testlib.h"
@@ -278,6 +279,52 @@ START_TEST(test_new_episode_stores_every_field)
     ck_assert_int_eq(raw_int(f.path, "SELECT count(*) FROM receipts WHERE receiver = 'temporal'"
                                      " AND status = 'firing' AND alerts = 1"),
                      1);
+    fx_close(&f);
+}
+END_TEST
+
+static enum rr_err copy_escalation_decision(void *ctx, const struct rr_escalation_row *row)
+{
+    char(*out)[256] = ctx;
+    snprintf(out[row->id - 1], sizeof out[0], "%s", row->decision_json);
+    return RR_OK;
+}
+
+/* An escalation paged with its alert's decision reads that decision back (it is stored once,
+ * with the alert); one given a decision of its own (a reroute) keeps its own. */
+START_TEST(test_escalation_reads_its_alerts_decision_unless_it_has_its_own)
+{
+    struct fx f;
+    fx_open(&f, NULL);
+    struct talert t;
+    talert_init(&t, "0123456789abcdef", "2026-01-01T00:00:00Z", NULL, "3 workflows failed");
+    const char *decision = "{\"layer\":\"application\",\"team\":\"payments\"}";
+    const char *own = "{\"layer\":\"platform\",\"team\":\"platform\"}";
+    ck_assert_int_eq(put_ok(f.store, &t, T0, decision), RR_STORE_NEW_EPISODE);
+    struct rr_diag d = {{0}};
+    int64_t id = 0;
+    ck_assert_int_eq(rr_store_begin(f.store, &d), RR_OK);
+    for (int i = 0; i < 2; i++) {
+        struct rr_escalation_new e = {.alert_id = rr_store_last_alert_id(f.store),
+                                      .team = "payments",
+                                      .layer = "application",
+                                      .route = "-",
+                                      .decision_json = i ? own : NULL,
+                                      .channels = "slack",
+                                      .dedup_key = "k",
+                                      .created_ms = T0};
+        ck_assert_int_eq(rr_outbox_create_escalation(f.store, &e, &id, &d), RR_OK);
+    }
+    ck_assert_int_eq(rr_store_commit(f.store, &d), RR_OK);
+    char got[2][256] = {{0}};
+    int64_t total = 0;
+    ck_assert_int_eq(rr_outbox_escalations(f.store, &(struct rr_escalation_query){.misrouted = -1},
+                                           &total, copy_escalation_decision, got, &d),
+                     RR_OK);
+    ck_assert_int_eq(total, 2);
+    ck_assert_str_eq(got[0], decision);
+    ck_assert_str_eq(got[1], own);
+    ck_assert_int_eq(raw_int(f.path, "SELECT count(*) FROM escalations WHERE decision IS NULL"), 1);
     fx_close(&f);
 }
 END_TEST
@@ -612,6 +659,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_readonly_open_of_missing_file_fails_and_creates_nothing);
     tcase_add_test(tc, test_disk_full_fails_cleanly);
     tcase_add_test(tc, test_locked_database_is_busy_after_timeout);
+    tcase_add_test(tc, test_escalation_reads_its_alerts_decision_unless_it_has_its_own);
     suite_add_tcase(s, tc);
     return s;
 }
