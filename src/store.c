@@ -9,6 +9,7 @@
 #include "rr/store.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -534,6 +535,13 @@ int rr_store_schema_version(void)
     return SCHEMA_VERSION;
 }
 
+/* Before SQLite initializes: its allocator's statistics take a global mutex on every malloc
+ * and free, and nothing here reads them. Fails harmlessly if SQLite is already initialized. */
+static void configure_sqlite(void)
+{
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 enum rr_err rr_store_open(const char *path, const struct rr_store_options *opts,
                           struct rr_store **out, struct rr_diag *diag)
 {
@@ -548,7 +556,11 @@ enum rr_err rr_store_open(const char *path, const struct rr_store_options *opts,
     /* NOMUTEX: a connection belongs to one thread at a time (header contract). */
     int flags = (o.readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
                 SQLITE_OPEN_NOMUTEX;
-    int rc = sqlite3_open_v2(path, &s->db, flags, NULL);
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, configure_sqlite);
+    /* The writer's WAL frames go out in one write per commit (store_walbuf.c). */
+    const char *vfs = o.manual_checkpoints ? rr__store_walbuf_vfs() : NULL;
+    int rc = sqlite3_open_v2(path, &s->db, flags, vfs);
     if (rc != SQLITE_OK) {
         err = rr_diag_set(diag, RR_ERR_DB, "open: %s",
                           s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));

@@ -22,4 +22,10 @@ enum rr_err rr__store_run(struct rr_store *s, sqlite3_stmt *st, const char *what
 /* Binds v (borrowed until the statement is reset), or NULL when v is NULL. */
 void rr__store_bind_text(sqlite3_stmt *st, int i, const char *v);
 
+/* The name of a VFS that writes each transaction's WAL frames with one write instead of two
+ * per page (store_walbuf.c), registered on first call; NULL if it cannot be (then the default
+ * VFS serves). Only for connections with synchronous=FULL: it relies on the WAL being synced
+ * before frames are published. Thread-safe. */
+const char *rr__store_walbuf_vfs(void);
+
 #endif

@@ -329,6 +329,47 @@ START_TEST(test_escalation_reads_its_alerts_decision_unless_it_has_its_own)
 }
 END_TEST
 
+/* The writer's connection (manual checkpoints) gathers a commit's WAL frames into few writes:
+ * a commit of several MiB, far more than one write carries, is whole for another connection,
+ * and so are the small commits around it. */
+START_TEST(test_writer_commits_of_any_size_are_whole_for_readers)
+{
+    struct fx f;
+    fx_open(&f, &(struct rr_store_options){.manual_checkpoints = true});
+    enum { N = 600, SUMMARY = 8000 }; /* ~5 MiB of WAL in one transaction */
+    char *summary = malloc(SUMMARY + 1);
+    memset(summary, 's', SUMMARY);
+    summary[SUMMARY] = '\0';
+    struct talert t;
+    talert_init(&t, "00000000000000ff", "2026-01-01T00:00:00Z", NULL, "small");
+    ck_assert_int_eq(put_ok(f.store, &t, T0, NULL), RR_STORE_NEW_EPISODE);
+    struct rr_diag d = {{0}};
+    enum rr_store_outcome oc;
+    int64_t receipt;
+    ck_assert_int_eq(rr_store_begin(f.store, &d), RR_OK);
+    struct rr_webhook w = webhook_of(&t.a, 1);
+    ck_assert_int_eq(rr_store_put_receipt(f.store, &w, T0, &receipt, &d), RR_OK);
+    for (int i = 0; i < N; i++) {
+        char fp[17];
+        snprintf(fp, sizeof fp, "%016x", i);
+        talert_init(&t, fp, "2026-01-01T00:00:01Z", NULL, summary);
+        ck_assert_int_eq(rr_store_put_alert(f.store, &t.a, receipt, T0, NULL, &oc, &d), RR_OK);
+    }
+    ck_assert_msg(rr_store_commit(f.store, &d) == RR_OK, "%s", d.msg);
+    talert_init(&t, "00000000000000fe", "2026-01-01T00:00:00Z", NULL, "small");
+    ck_assert_int_eq(put_ok(f.store, &t, T0, NULL), RR_STORE_NEW_EPISODE);
+    ck_assert_int_eq(raw_int(f.path, "SELECT count(*) FROM alerts"), N + 2);
+    ck_assert_int_eq(raw_int(f.path, "SELECT count(*) FROM alerts WHERE annotations = "
+                                     "json_object('summary', printf('%.8000c', 's'))"),
+                     N);
+    ck_assert_int_eq(raw_int(f.path, "SELECT count(*) FROM pragma_integrity_check"
+                                     " WHERE integrity_check = 'ok'"),
+                     1);
+    free(summary);
+    fx_close(&f);
+}
+END_TEST
+
 START_TEST(test_repeats_are_duplicates_changing_only_counters_and_annotations)
 {
     struct fx f;
@@ -660,6 +701,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_disk_full_fails_cleanly);
     tcase_add_test(tc, test_locked_database_is_busy_after_timeout);
     tcase_add_test(tc, test_escalation_reads_its_alerts_decision_unless_it_has_its_own);
+    tcase_add_test(tc, test_writer_commits_of_any_size_are_whole_for_readers);
     suite_add_tcase(s, tc);
     return s;
 }
