@@ -11,8 +11,9 @@
  * Why it is safe: a frame is only ever read by another connection after SQLite has published
  * it in the wal-index (shared memory), and SQLite publishes only after writing the frames and,
  * with synchronous=FULL, syncing the WAL. The buffer is written out before anything that could
- * observe the file: a sync, a read, a size, a truncate, a close, a lock or barrier on shared
- * memory by the same thread (the publish itself), and any write that does not extend it. A
+ * observe the file: a sync, a read, a size, a truncate, a close, a lock or barrier on the
+ * database's shared memory (the publish itself goes through one), and any write that does not
+ * extend it. A
  * failed write-out is returned by that call: a failed sync fails the commit, which SQLite then
  * rolls back, so no frame it never wrote is ever published.
  *
@@ -34,6 +35,9 @@ struct walbuf_file {
     sqlite3_file base;     /* pMethods: &walbuf_methods, or NULL when the open failed */
     sqlite3_file *real;    /* the default VFS's file, allocated right after this struct */
     bool is_wal;           /* buffer writes; otherwise pass everything through */
+    /* A WAL file and its database file point at each other while both are open: the
+     * shared-memory calls that publish frames reach the database file, not the WAL. */
+    struct walbuf_file *partner;
     unsigned char *buf;    /* frames not yet written; owned */
     size_t len;            /* bytes in buf */
     sqlite3_int64 at;      /* file offset of buf[0] */
@@ -42,9 +46,6 @@ struct walbuf_file {
 static sqlite3_vfs *real_vfs;
 static sqlite3_vfs walbuf_vfs;
 static sqlite3_io_methods walbuf_methods;
-/* The WAL file this thread has frames buffered in: the shared-memory calls that publish frames
- * reach the database file, not the WAL, and come from the thread that wrote them. */
-static _Thread_local struct walbuf_file *pending;
 
 static struct walbuf_file *walbuf(sqlite3_file *f)
 {
@@ -57,8 +58,6 @@ static int flush(struct walbuf_file *w)
         return SQLITE_OK;
     size_t len = w->len;
     w->len = 0; /* written or not, these bytes are settled by this call's answer */
-    if (pending == w)
-        pending = NULL;
     int rc = SQLITE_OK;
     for (size_t done = 0; rc == SQLITE_OK && done < len; done += WALBUF_PIECE) {
         size_t n = len - done < WALBUF_PIECE ? len - done : WALBUF_PIECE;
@@ -68,9 +67,10 @@ static int flush(struct walbuf_file *w)
     return rc;
 }
 
-static int flush_pending(void)
+/* For a database file: writes out its WAL's buffered frames. */
+static int flush_wal_of(struct walbuf_file *db)
 {
-    return pending ? flush(pending) : SQLITE_OK;
+    return db->partner ? flush(db->partner) : SQLITE_OK;
 }
 
 static int walbuf_write(sqlite3_file *f, const void *data, int amt, sqlite3_int64 off)
@@ -94,12 +94,6 @@ static int walbuf_write(sqlite3_file *f, const void *data, int amt, sqlite3_int6
         w->at = off;
     memcpy(w->buf + w->len, data, (size_t)amt);
     w->len += (size_t)amt;
-    if (pending && pending != w) {
-        int rc = flush(pending); /* one buffered WAL per thread: the other one goes out now */
-        if (rc != SQLITE_OK)
-            return rc;
-    }
-    pending = w;
     return SQLITE_OK;
 }
 
@@ -107,6 +101,8 @@ static int walbuf_close(sqlite3_file *f)
 {
     struct walbuf_file *w = walbuf(f);
     int rc = flush(w);
+    if (w->partner)
+        w->partner->partner = NULL;
     int rc_close = w->real->pMethods->xClose(w->real);
     free(w->buf);
     w->buf = NULL;
@@ -176,7 +172,7 @@ static int walbuf_device_characteristics(sqlite3_file *f)
 /* Shared memory belongs to the database file; a lock or barrier there may publish frames. */
 static int walbuf_shm_map(sqlite3_file *f, int region, int size, int extend, void volatile **out)
 {
-    int rc = flush_pending();
+    int rc = flush_wal_of(walbuf(f));
     return rc != SQLITE_OK ? rc
                            : walbuf(f)->real->pMethods->xShmMap(walbuf(f)->real, region, size,
                                                                 extend, out);
@@ -184,7 +180,7 @@ static int walbuf_shm_map(sqlite3_file *f, int region, int size, int extend, voi
 
 static int walbuf_shm_lock(sqlite3_file *f, int offset, int n, int flags)
 {
-    int rc = flush_pending();
+    int rc = flush_wal_of(walbuf(f));
     return rc != SQLITE_OK ? rc
                            : walbuf(f)->real->pMethods->xShmLock(walbuf(f)->real, offset, n, flags);
 }
@@ -193,7 +189,7 @@ static void walbuf_shm_barrier(sqlite3_file *f)
 {
     /* No way to report a failure here; with synchronous=FULL the sync before the publish has
      * already written the buffer out (and failed the commit if it could not). */
-    (void)flush_pending();
+    (void)flush_wal_of(walbuf(f));
     walbuf(f)->real->pMethods->xShmBarrier(walbuf(f)->real);
 }
 
@@ -222,8 +218,14 @@ static int walbuf_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int 
     int rc = real_vfs->xOpen(real_vfs, name, w->real, flags, out_flags);
     if (rc != SQLITE_OK || !w->real->pMethods)
         return rc; /* base.pMethods stays NULL: SQLite will not call xClose */
-    w->is_wal = (flags & SQLITE_OPEN_WAL) != 0;
     w->base.pMethods = &walbuf_methods;
+    if (flags & SQLITE_OPEN_WAL) {
+        /* Its database was opened through this VFS too: SQLite opens a WAL for its database. */
+        struct walbuf_file *db = walbuf(sqlite3_database_file_object(name));
+        w->is_wal = true;
+        w->partner = db;
+        db->partner = w;
+    }
     return SQLITE_OK;
 }
 
