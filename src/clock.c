@@ -121,6 +121,17 @@ enum rr_err rr_time_parse(const char *s, size_t len, struct rr_time *out, struct
     return RR_OK;
 }
 
+/* Writes v as exactly `width` decimal digits (v < 10^width). */
+static char *put_digits(char *p, unsigned v, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        p[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return p + width;
+}
+
+/* Formatted by hand, not with snprintf: the writer formats every stored alert's times. */
 const char *rr_time_format(struct rr_time t, char *buf, size_t cap)
 {
     int64_t days = t.sec / 86400;
@@ -132,15 +143,38 @@ const char *rr_time_format(struct rr_time t, char *buf, size_t cap)
     int64_t y;
     int m, d;
     civil_from_days(days, &y, &m, &d);
-    char frac[12] = "";
-    if (t.nsec) {
-        snprintf(frac, sizeof frac, ".%09d", (int)t.nsec);
-        size_t n = strlen(frac);
-        while (n > 1 && frac[n - 1] == '0') /* nsec != 0: stops before the '.' */
-            frac[--n] = '\0';
+    char out[64], *p = out;
+    if (y < 0 || y > 9999) { /* beyond what any parsed timestamp holds: the general way */
+        int n = snprintf(out, sizeof out, "%04lld-%02d-%02dT%02d:%02d:%02d", (long long)y, m, d,
+                         (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+        p += n > 0 && (size_t)n < sizeof out - 12 ? n : 0; /* room for the fraction, Z */
+    } else {
+        p = put_digits(p, (unsigned)y, 4);
+        *p++ = '-';
+        p = put_digits(p, (unsigned)m, 2);
+        *p++ = '-';
+        p = put_digits(p, (unsigned)d, 2);
+        *p++ = 'T';
+        p = put_digits(p, (unsigned)(rem / 3600), 2);
+        *p++ = ':';
+        p = put_digits(p, (unsigned)(rem / 60 % 60), 2);
+        *p++ = ':';
+        p = put_digits(p, (unsigned)(rem % 60), 2);
     }
-    snprintf(buf, cap, "%04lld-%02d-%02dT%02d:%02d:%02d%sZ", (long long)y, m, d, (int)(rem / 3600),
-             (int)(rem / 60 % 60), (int)(rem % 60), frac);
+    if (t.nsec) {
+        *p++ = '.';
+        p = put_digits(p, (unsigned)t.nsec, 9);
+        while (p[-1] == '0') /* nsec != 0: stops before the '.' */
+            p--;
+    }
+    *p++ = 'Z';
+    size_t n = (size_t)(p - out);
+    if (cap) {
+        if (n >= cap)
+            n = cap - 1;
+        memcpy(buf, out, n);
+        buf[n] = '\0';
+    }
     return buf;
 }
 

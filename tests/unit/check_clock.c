@@ -163,6 +163,12 @@ START_TEST(test_time_format_trims_like_go)
     ck_assert(rr_time_is_zero(zero));
     zero.nsec = 1;
     ck_assert(!rr_time_is_zero(zero));
+    /* An offset can carry the latest parseable instant into year 10000; a short buffer gets a
+     * prefix, as snprintf would give. */
+    struct rr_time late = {.sec = 253402300800 + 1800, .nsec = 500000000};
+    ck_assert_str_eq(rr_time_format(late, buf, sizeof buf), "10000-01-01T00:30:00.5Z");
+    char small[11];
+    ck_assert_str_eq(rr_time_format(zero, small, sizeof small), "0001-01-01");
     struct rr_time epoch = {0, 0};
     ck_assert(!rr_time_is_zero(epoch));
 }
