@@ -13,9 +13,10 @@
  * with synchronous=FULL, syncing the WAL. The buffer is written out before anything that could
  * observe the file: a sync, a read, a size, a truncate, a close, a lock or barrier on the
  * database's shared memory (the publish itself goes through one), and any write that does not
- * extend it. A
- * failed write-out is returned by that call: a failed sync fails the commit, which SQLite then
- * rolls back, so no frame it never wrote is ever published.
+ * extend it. A failed write-out is returned by that call and by every later write, read and
+ * sync until the write transaction ends: SQLite may carry on after an error it takes for a
+ * statement's own (SQLITE_FULL), but the frames lost with the buffer belong to the whole
+ * transaction, so its commit must fail too. No frame that was never written is published.
  *
  * Only the WAL file is buffered; the database file and everything else pass straight through.
  */
@@ -32,15 +33,16 @@
 #define WALBUF_PIECE (124u * 1024)
 
 struct walbuf_file {
-    sqlite3_file base;     /* pMethods: &walbuf_methods, or NULL when the open failed */
-    sqlite3_file *real;    /* the default VFS's file, allocated right after this struct */
-    bool is_wal;           /* buffer writes; otherwise pass everything through */
+    sqlite3_file base;  /* pMethods: &walbuf_methods, or NULL when the open failed */
+    sqlite3_file *real; /* the default VFS's file, allocated right after this struct */
+    bool is_wal;        /* buffer writes; otherwise pass everything through */
     /* A WAL file and its database file point at each other while both are open: the
      * shared-memory calls that publish frames reach the database file, not the WAL. */
     struct walbuf_file *partner;
-    unsigned char *buf;    /* frames not yet written; owned */
-    size_t len;            /* bytes in buf */
-    sqlite3_int64 at;      /* file offset of buf[0] */
+    int failed;         /* a write-out's error, kept until the write transaction ends */
+    unsigned char *buf; /* frames not yet written; owned */
+    size_t len;         /* bytes in buf */
+    sqlite3_int64 at;   /* file offset of buf[0] */
 };
 
 static sqlite3_vfs *real_vfs;
@@ -54,17 +56,25 @@ static struct walbuf_file *walbuf(sqlite3_file *f)
 
 static int flush(struct walbuf_file *w)
 {
-    if (!w->len)
-        return SQLITE_OK;
+    if (w->failed || !w->len)
+        return w->failed;
     size_t len = w->len;
-    w->len = 0; /* written or not, these bytes are settled by this call's answer */
+    w->len = 0;
     int rc = SQLITE_OK;
     for (size_t done = 0; rc == SQLITE_OK && done < len; done += WALBUF_PIECE) {
         size_t n = len - done < WALBUF_PIECE ? len - done : WALBUF_PIECE;
-        rc = w->real->pMethods->xWrite(w->real, w->buf + done, (int)n,
-                                       w->at + (sqlite3_int64)done);
+        rc = w->real->pMethods->xWrite(w->real, w->buf + done, (int)n, w->at + (sqlite3_int64)done);
     }
+    w->failed = rc;
     return rc;
+}
+
+/* The write transaction ended (committed, so already written out, or rolled back): whatever
+ * is still buffered lies beyond the last commit and is dropped, and so is a kept error. */
+static void end_write_transaction(struct walbuf_file *w)
+{
+    w->len = 0;
+    w->failed = SQLITE_OK;
 }
 
 /* For a database file: writes out its WAL's buffered frames. */
@@ -79,11 +89,10 @@ static int walbuf_write(sqlite3_file *f, const void *data, int amt, sqlite3_int6
     if (!w->is_wal)
         return w->real->pMethods->xWrite(w->real, data, amt, off);
     bool extends = w->len && off == w->at + (sqlite3_int64)w->len;
-    if (!extends || w->len + (size_t)amt > WALBUF_CAP) {
-        int rc = flush(w);
-        if (rc != SQLITE_OK)
-            return rc;
-    }
+    bool fits = (size_t)amt <= WALBUF_PIECE && w->len + (size_t)amt <= WALBUF_CAP;
+    int rc = extends && fits ? w->failed : flush(w);
+    if (rc != SQLITE_OK)
+        return rc;
     if ((size_t)amt > WALBUF_PIECE) /* never a frame; pass it on as SQLite gave it */
         return w->real->pMethods->xWrite(w->real, data, amt, off);
     if (!w->buf)
@@ -173,16 +182,27 @@ static int walbuf_device_characteristics(sqlite3_file *f)
 static int walbuf_shm_map(sqlite3_file *f, int region, int size, int extend, void volatile **out)
 {
     int rc = flush_wal_of(walbuf(f));
-    return rc != SQLITE_OK ? rc
-                           : walbuf(f)->real->pMethods->xShmMap(walbuf(f)->real, region, size,
-                                                                extend, out);
+    return rc != SQLITE_OK
+               ? rc
+               : walbuf(f)->real->pMethods->xShmMap(walbuf(f)->real, region, size, extend, out);
 }
+
+#define WAL_WRITE_LOCK 0 /* wal.c's slot of the writer's lock in shared memory */
 
 static int walbuf_shm_lock(sqlite3_file *f, int offset, int n, int flags)
 {
-    int rc = flush_wal_of(walbuf(f));
-    return rc != SQLITE_OK ? rc
-                           : walbuf(f)->real->pMethods->xShmLock(walbuf(f)->real, offset, n, flags);
+    struct walbuf_file *db = walbuf(f);
+    /* An unlock always goes through (SQLite ignores its result); releasing the writer's lock
+     * ends the write transaction. A lock may be the first step of a publish: write out first. */
+    if (flags & SQLITE_SHM_UNLOCK) {
+        if (db->partner && offset == WAL_WRITE_LOCK)
+            end_write_transaction(db->partner);
+    } else {
+        int rc = flush_wal_of(db);
+        if (rc != SQLITE_OK)
+            return rc;
+    }
+    return db->real->pMethods->xShmLock(db->real, offset, n, flags);
 }
 
 static void walbuf_shm_barrier(sqlite3_file *f)
@@ -216,6 +236,8 @@ static int walbuf_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int 
     memset(w, 0, sizeof *w);
     w->real = (sqlite3_file *)(w + 1);
     int rc = real_vfs->xOpen(real_vfs, name, w->real, flags, out_flags);
+    if (rc != SQLITE_OK && w->real->pMethods) /* allowed by the VFS contract: close it here */
+        w->real->pMethods->xClose(w->real);
     if (rc != SQLITE_OK || !w->real->pMethods)
         return rc; /* base.pMethods stays NULL: SQLite will not call xClose */
     w->base.pMethods = &walbuf_methods;

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <check.h>
 #include <jansson.h>
@@ -21,6 +23,7 @@
 #include "rr/outbox.h"
 #include "rr/store.h"
 
+#include "failing_vfs.h"
 #include "testlib.h"
 
 #define T0 1767225600000LL /* 2026-01-01T00:00:00Z, a receipt time in ms */
@@ -370,6 +373,67 @@ START_TEST(test_writer_commits_of_any_size_are_whole_for_readers)
 }
 END_TEST
 
+static int exec_rc(sqlite3 *db, const char *sql)
+{
+    return sqlite3_exec(db, sql, NULL, NULL, NULL) & 0xff; /* the primary result code */
+}
+
+/* In a child process: the disk fills while the writer's connection has frames of an open
+ * transaction buffered, and SQLite answers the failed statement alone (SQLITE_FULL). Exits 0
+ * when the transaction is all or nothing: committed with every row, or not committed at all. */
+static int full_disk_mid_transaction(const char *dir)
+{
+    failing_vfs_register(); /* below the writer's VFS, which takes the default at first use */
+    char path[512];
+    snprintf(path, sizeof path, "%s/var/rr.db", dir);
+    struct rr_store *s = NULL;
+    struct rr_diag d = {{0}};
+    if (rr_store_open(path, &(struct rr_store_options){.manual_checkpoints = true}, &s, &d))
+        return 10;
+    rr_store_close(s);
+    sqlite3 *db = NULL; /* a connection like the writer's, for SQL the store does not offer */
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, "rr-walbuf") != SQLITE_OK ||
+        exec_rc(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+                    " PRAGMA wal_autocheckpoint = 0;"
+                    " CREATE TABLE t (id INTEGER PRIMARY KEY, u INTEGER UNIQUE, v BLOB);"
+                    " WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400)"
+                    " INSERT INTO t (u, v) SELECT i, randomblob(1000) FROM n;"
+                    " PRAGMA wal_checkpoint(TRUNCATE); PRAGMA cache_size = 10;"
+                    " UPDATE t SET v = randomblob(1000) WHERE id <= 200;"
+                    " PRAGMA wal_checkpoint(PASSIVE);"
+                    " BEGIN; UPDATE t SET v = zeroblob(1000) WHERE id <= 200;") != SQLITE_OK)
+        return 11;
+    failing_vfs_fail = true; /* the next statement reads spilled pages: the buffer goes out */
+    int update = exec_rc(db, "UPDATE t SET u = u + 100000 WHERE id <= 100");
+    failing_vfs_fail = false;
+    int commit = exec_rc(db, "COMMIT");
+    sqlite3_close(db);
+    int64_t zeroed = raw_int(path, "SELECT count(*) FROM t WHERE v = zeroblob(1000)");
+    if (update != SQLITE_FULL)
+        return 12;
+    return (commit == SQLITE_OK && zeroed == 200) || (commit != SQLITE_OK && zeroed == 0) ? 0 : 13;
+}
+
+/* A write-out that fails is the whole transaction's failure: SQLite takes SQLITE_FULL for the
+ * failed statement's alone and may carry on, but the buffered frames lost with it belong to
+ * earlier statements too. Before the error was kept, COMMIT succeeded with 24 of 200 rows. */
+START_TEST(test_writer_transaction_is_all_or_nothing_when_the_disk_fills)
+{
+    char *dir = rr_test_tmpdir();
+    pid_t pid = fork(); /* the failing disk is the process's default VFS: keep it in a child */
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0)
+        _exit(full_disk_mid_transaction(dir));
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "child: status %d (10 open, 11 setup, 12 no SQLITE_FULL, 13 partial commit)",
+                  status);
+    rr_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 START_TEST(test_repeats_are_duplicates_changing_only_counters_and_annotations)
 {
     struct fx f;
@@ -544,8 +608,7 @@ START_TEST(test_failed_put_keeps_the_transaction_and_rollback_discards_it)
     struct rr_webhook w = webhook_of(&good.a, 1);
     ck_assert_int_eq(rr_store_put_receipt(f.store, &w, T0, &receipt, &d), RR_OK);
     ck_assert_int_eq(rr_store_put_alert(f.store, &good.a, receipt, T0, NULL, &oc, &d), RR_OK);
-    ck_assert_int_eq(rr_store_put_alert(f.store, &bad.a, receipt, T0, NULL, &oc, &d),
-                     RR_ERR_INVAL);
+    ck_assert_int_eq(rr_store_put_alert(f.store, &bad.a, receipt, T0, NULL, &oc, &d), RR_ERR_INVAL);
     ck_assert_msg(strstr(d.msg, "NOT NULL") && strstr(d.msg, "alertname"), "%s", d.msg);
     ck_assert(rr_store_in_transaction(f.store));
     rr_store_rollback(f.store);
@@ -702,6 +765,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_locked_database_is_busy_after_timeout);
     tcase_add_test(tc, test_escalation_reads_its_alerts_decision_unless_it_has_its_own);
     tcase_add_test(tc, test_writer_commits_of_any_size_are_whole_for_readers);
+    tcase_add_test(tc, test_writer_transaction_is_all_or_nothing_when_the_disk_fills);
     suite_add_tcase(s, tc);
     return s;
 }
