@@ -166,7 +166,9 @@ typedef enum rr_err (*rr_fact_row_fn)(void *ctx, const char *alertname, const ch
  * episode without a cluster counts for every cluster): at most one platform-layer episode
  * (fn gets its alertname and cluster, base_layer "platform"), then up to max_namespaces
  * distinct namespaces on which alertname fires (fn gets alertname and the namespace, base_layer
- * "ambiguous" — its layer does not matter for this question). Bounded and index-only.
+ * "ambiguous" — its layer does not matter for this question). Index-only; its cost grows with the
+ * episodes it reads inside the window and the namespaces alertname fires on, never with episodes
+ * last received before since_ms.
  */
 RR_NODISCARD enum rr_err rr_store_firing_facts(struct rr_store *store, int64_t since_ms,
                                                const char *alertname, const char *cluster,

@@ -427,9 +427,10 @@ START_TEST(test_writer_transaction_is_all_or_nothing_when_the_disk_fills)
         _exit(full_disk_mid_transaction(dir));
     int status = 0;
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-                  "child: status %d (9 register, 10 open, 11 setup, 12 no SQLITE_FULL, 13 partial commit)",
-                  status);
+    ck_assert_msg(
+        WIFEXITED(status) && WEXITSTATUS(status) == 0,
+        "child: status %d (9 register, 10 open, 11 setup, 12 no SQLITE_FULL, 13 partial commit)",
+        status);
     rr_test_rmtree(dir);
     free(dir);
 }
@@ -740,6 +741,110 @@ START_TEST(test_locked_database_is_busy_after_timeout)
 }
 END_TEST
 
+/* ==== correlation facts (PRODUCT §5 step 3) ==== */
+
+/* One episode of alertname on namespace/cluster (NULL: none), last received at ms. */
+static void put_episode(struct rr_store *s, const char *fp, const char *alertname,
+                        const char *namespace, const char *cluster, const char *base_layer,
+                        bool resolved, int64_t ms)
+{
+    struct talert t;
+    talert_init(&t, fp, "2026-01-01T00:00:00Z", resolved ? "2026-01-01T00:05:00Z" : NULL, NULL);
+    t.labels[0].value = alertname;
+    struct rr_webhook w = webhook_of(&t.a, 1);
+    struct rr_store_decision d = {.json = "{}",
+                                  .layer = "application",
+                                  .base_layer = base_layer,
+                                  .namespace = namespace,
+                                  .cluster = cluster};
+    struct rr_diag diag = {{0}};
+    int64_t receipt = 0;
+    enum rr_store_outcome outcome;
+    ck_assert_msg(rr_store_begin(s, &diag) == RR_OK, "%s", diag.msg);
+    ck_assert_msg(rr_store_put_receipt(s, &w, ms, &receipt, &diag) == RR_OK, "%s", diag.msg);
+    ck_assert_msg(rr_store_put_alert(s, &t.a, receipt, ms, &d, &outcome, &diag) == RR_OK, "%s",
+                  diag.msg);
+    ck_assert_msg(rr_store_commit(s, &diag) == RR_OK, "%s", diag.msg);
+}
+
+struct facts_seen {
+    char text[512]; /* "alertname/namespace/cluster/base_layer;" per fact, "-" for NULL */
+};
+
+static enum rr_err see_fact(void *ctx, const char *alertname, const char *namespace,
+                            const char *cluster, const char *base_layer)
+{
+    struct facts_seen *f = ctx;
+    size_t used = strlen(f->text);
+    (void)snprintf(f->text + used, sizeof f->text - used, "%s/%s/%s/%s;", alertname,
+                   namespace ? namespace : "-", cluster ? cluster : "-", base_layer);
+    return RR_OK;
+}
+
+static const char *facts(struct rr_store *s, const char *cluster, unsigned max_namespaces,
+                         struct facts_seen *f)
+{
+    struct rr_diag diag = {{0}};
+    f->text[0] = '\0';
+    ck_assert_msg(rr_store_firing_facts(s, T0, "TemporalWorkflowFailures", cluster, max_namespaces,
+                                        see_fact, f, &diag) == RR_OK,
+                  "%s", diag.msg);
+    return f->text;
+}
+
+START_TEST(test_firing_facts_read_only_episodes_received_in_the_window)
+{
+    struct fx f;
+    fx_open(&f, NULL);
+    const char *name = "TemporalWorkflowFailures";
+    int64_t day_ago = T0 - 86400000, fresh = T0 + 1000;
+    /* Left firing a day ago (their resolve never came): outside the window from T0, however
+     * many. They sort before every namespace below. */
+    char fp[17];
+    for (int i = 0; i < 200; i++) {
+        snprintf(fp, sizeof fp, "%016x", 0x100 + i);
+        put_episode(f.store, fp, name, "a-stuck", "east", "ambiguous", false, day_ago);
+    }
+    put_episode(f.store, "00000000000000b1", name, "b-east", "east", "ambiguous", false, fresh);
+    put_episode(f.store, "00000000000000c1", name, "c-resolved", "east", "ambiguous", false, fresh);
+    put_episode(f.store, "00000000000000c1", name, "c-resolved", "east", "ambiguous", true, fresh);
+    /* d: one stuck episode, one fresh without a cluster (it counts for every cluster). */
+    put_episode(f.store, "00000000000000d1", name, "d-mixed", "west", "ambiguous", false, day_ago);
+    put_episode(f.store, "00000000000000d2", name, "d-mixed", NULL, "ambiguous", false, fresh);
+    put_episode(f.store, "00000000000000e1", "OtherAlert", "e-other", "east", "ambiguous", false,
+                fresh);
+    /* Platform-layer: stuck in east, fresh in west. */
+    put_episode(f.store, "00000000000000f1", "PersistenceDown", NULL, "east", "platform", false,
+                day_ago);
+    put_episode(f.store, "00000000000000f2", "PersistenceDown", NULL, "west", "platform", false,
+                fresh);
+
+    struct facts_seen seen;
+    ck_assert_str_eq(facts(f.store, "east", 3, &seen),
+                     "TemporalWorkflowFailures/b-east/-/ambiguous;"
+                     "TemporalWorkflowFailures/d-mixed/-/ambiguous;");
+    ck_assert_str_eq(facts(f.store, "west", 3, &seen),
+                     "PersistenceDown/-/west/platform;"
+                     "TemporalWorkflowFailures/d-mixed/-/ambiguous;");
+    /* An alert without a cluster sees every cluster. */
+    ck_assert_str_eq(facts(f.store, NULL, 3, &seen),
+                     "PersistenceDown/-/west/platform;"
+                     "TemporalWorkflowFailures/b-east/-/ambiguous;"
+                     "TemporalWorkflowFailures/d-mixed/-/ambiguous;");
+    /* Enough namespaces to decide, and no more. */
+    ck_assert_str_eq(facts(f.store, NULL, 1, &seen),
+                     "PersistenceDown/-/west/platform;"
+                     "TemporalWorkflowFailures/b-east/-/ambiguous;");
+    /* A repeat brings a stuck episode back into the window. */
+    put_episode(f.store, "0000000000000100", name, "a-stuck", "east", "ambiguous", false, fresh);
+    ck_assert_str_eq(facts(f.store, "east", 3, &seen),
+                     "TemporalWorkflowFailures/a-stuck/-/ambiguous;"
+                     "TemporalWorkflowFailures/b-east/-/ambiguous;"
+                     "TemporalWorkflowFailures/d-mixed/-/ambiguous;");
+    fx_close(&f);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
     Suite *s = suite_create("store");
@@ -754,6 +859,9 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_firing_to_resolved_then_firing_again);
     tcase_add_test(tc, test_resolved_first_sighting_and_refire_are_new_episodes);
     tcase_add_test(tc, test_same_instant_other_offset_is_same_episode);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("correlation");
+    tcase_add_test(tc, test_firing_facts_read_only_episodes_received_in_the_window);
     suite_add_tcase(s, tc);
     tc = tcase_create("list");
     tcase_add_test(tc, test_list_filters_order_and_total);
