@@ -176,12 +176,23 @@ function setup(thread)
   thread:set("tid", n_threads)
 end
 
-local function alert(seq)
+-- startsAt: when the alert began firing. Prometheus gives every alert one rule evaluation
+-- activates the same one, and new episodes start shortly before they arrive: one time per
+-- request (all alerts of a batch share it), increasing by a millisecond per request.
+local function starts_at()
+  local ms = counter
+  return string.format("2026-01-01T%02d:%02d:%02d.%03d%dZ", run % 24, math.floor(ms / 60000) % 60,
+    math.floor(ms / 1000) % 60, ms % 1000, tid % 10)
+end
+
+local function alert(seq, starts)
   local id = string.format("%d-%d-%d", run, tid, seq)
-  local fp = string.format("%02x%04x%010x", run, tid, seq)
+  -- Alertmanager's fingerprints are hashes: consecutive alerts land far apart in the episode
+  -- index. The digits of seq reversed spread them the same way and stay unique per run and thread.
+  local fp = string.format("%010x", seq):reverse() .. string.format("%02x%04x", run, tid)
   return '{"status":"firing","labels":{"alertname":"BenchIngest","bench_id":"' .. id ..
     '","severity":"warning","team":"payments","temporal_namespace":"payments-prod"},' ..
-    '"annotations":{"summary":"bench alert ' .. id .. '"},"startsAt":"2026-01-01T00:00:00Z",' ..
+    '"annotations":{"summary":"bench alert ' .. id .. '"},"startsAt":"' .. starts .. '",' ..
     '"endsAt":"0001-01-01T00:00:00Z","generatorURL":"http://prometheus.bench:9090/graph",' ..
     '"fingerprint":"' .. fp .. '"}'
 end
@@ -203,10 +214,11 @@ function request()
       '"bench alert ' .. id .. '"},"generatorURL":"http://prometheus.bench:9090/graph"}]')
   elseif mode == "batch" then
     local parts = {}
-    for k = 1, batch do parts[k] = alert((counter - 1) * batch + k) end
+    local starts = starts_at()
+    for k = 1, batch do parts[k] = alert((counter - 1) * batch + k, starts) end
     return wrk.format(nil, "/webhook", nil, webhook(table.concat(parts, ",")))
   end
-  return wrk.format(nil, "/webhook", nil, webhook(alert(counter)))
+  return wrk.format(nil, "/webhook", nil, webhook(alert(counter, starts_at())))
 end
 
 function done(summary, latency, requests)
