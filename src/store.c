@@ -22,10 +22,10 @@
 
 #include "store_int.h"
 
-#define JSON_MAX              ((size_t)64 << 20) /* labels/annotations JSON; inputs are capped */
-#define JOURNAL_SIZE_LIMIT    (64 << 20)         /* bytes the WAL keeps after a checkpoint */
-#define LIST_DEFAULT_LIMIT    100
-#define LIST_MAX_LIMIT        10000
+#define JSON_MAX           ((size_t)64 << 20) /* labels/annotations JSON; inputs are capped */
+#define JOURNAL_SIZE_LIMIT (64 << 20)         /* bytes the WAL keeps after a checkpoint */
+#define LIST_DEFAULT_LIMIT 100
+#define LIST_MAX_LIMIT     10000
 
 /*
  * Migrations: migrations[i] takes the schema from version i to i + 1. Append, never edit: a
@@ -209,6 +209,41 @@ static const char *const migrations[] = {
     "ALTER TABLE escalations_v7 RENAME TO escalations;"
     "CREATE INDEX escalations_alert ON escalations (alert_id);"
     "CREATE INDEX escalations_created ON escalations (created_at);",
+    /* 8: the episode key leads with starts_at. Alertmanager's fingerprints are hashes, so keyed
+     * on them first every new episode landed on a random page of the key's index and a commit
+     * of n new episodes rewrote about n of its pages: a 100-alert webhook wrote ~400 KiB more
+     * WAL, and batched ingest halved. New episodes start shortly before they arrive and the
+     * alerts of one rule evaluation share startsAt, so keyed on starts_at first they land on
+     * the index's last pages. The API's rarely used fingerprint filter reads this index whole
+     * (it covers fingerprint) instead of seeking it. */
+    "CREATE TABLE alerts_v8 ("
+    "  id INTEGER PRIMARY KEY,"
+    "  fingerprint TEXT NOT NULL, starts_at TEXT NOT NULL, ends_at TEXT,"
+    "  status TEXT NOT NULL CHECK (status IN ('firing', 'resolved')),"
+    "  alertname TEXT NOT NULL CHECK (alertname <> ''),"
+    "  labels TEXT NOT NULL, annotations TEXT NOT NULL,"
+    "  generator_url TEXT NOT NULL DEFAULT '',"
+    "  received_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+    "  last_receipt_id INTEGER NOT NULL, repeats INTEGER NOT NULL DEFAULT 0,"
+    "  last_outcome INTEGER NOT NULL,"
+    "  decision TEXT, layer TEXT, team TEXT,"
+    "  base_layer TEXT, namespace TEXT, cluster TEXT,"
+    "  UNIQUE (starts_at, fingerprint)"
+    ");"
+    "INSERT INTO alerts_v8 (id, fingerprint, starts_at, ends_at, status, alertname, labels,"
+    "  annotations, generator_url, received_at, updated_at, last_receipt_id, repeats,"
+    "  last_outcome, decision, layer, team, base_layer, namespace, cluster)"
+    " SELECT id, fingerprint, starts_at, ends_at, status, alertname, labels, annotations,"
+    "  generator_url, received_at, updated_at, last_receipt_id, repeats, last_outcome, decision,"
+    "  layer, team, base_layer, namespace, cluster FROM alerts;"
+    "DROP TABLE alerts;"
+    "ALTER TABLE alerts_v8 RENAME TO alerts;"
+    "CREATE INDEX alerts_received ON alerts (received_at);"
+    "CREATE INDEX alerts_team_received ON alerts (team, received_at);"
+    "CREATE INDEX alerts_platform_firing ON alerts (updated_at, cluster, alertname)"
+    "  WHERE base_layer = 'platform' AND status = 'firing';"
+    "CREATE INDEX alerts_name_namespaces ON alerts (alertname, namespace, updated_at, cluster)"
+    "  WHERE status = 'firing';",
 };
 #define WRITER_CACHE_SIZE (-16384) /* PRAGMA cache_size for the writer: negative means KiB */
 #define SCHEMA_VERSION    ((int)(sizeof migrations / sizeof migrations[0]))
@@ -248,12 +283,13 @@ static const char *const stmt_sql[ST_COUNT] = {
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, 0, 0, ?11, ?12, ?13, ?14, ?15,"
         " ?16)",
     /* ?6: this receipt resolves a firing episode (the one transition); else a repeat. */
-    [ST_UPDATE_ALERT] = "UPDATE alerts SET"
-                        " status = CASE WHEN ?6 THEN 'resolved' ELSE status END,"
-                        " ends_at = CASE WHEN ?6 THEN ?2 ELSE ends_at END,"
-                        " repeats = repeats + NOT ?6, last_outcome = CASE WHEN ?6 THEN 1 ELSE 2 END,"
-                        " annotations = ?3, updated_at = ?4, last_receipt_id = ?5"
-                        " WHERE id = ?1",
+    [ST_UPDATE_ALERT] =
+        "UPDATE alerts SET"
+        " status = CASE WHEN ?6 THEN 'resolved' ELSE status END,"
+        " ends_at = CASE WHEN ?6 THEN ?2 ELSE ends_at END,"
+        " repeats = repeats + NOT ?6, last_outcome = CASE WHEN ?6 THEN 1 ELSE 2 END,"
+        " annotations = ?3, updated_at = ?4, last_receipt_id = ?5"
+        " WHERE id = ?1",
     [ST_PROBE] = "INSERT INTO health (id, probed_at) VALUES (1, ?1)"
                  " ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at",
     [ST_QUERY_ONLY] = "PRAGMA query_only",
@@ -290,7 +326,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 /* WHERE fragments of rr_store_list_alerts; bit i of a filter mask selects list_where[i]. The
  * row query says "+status" so the planner walks alerts_received newest first and stops at the
  * limit, instead of sorting every episode of a status (two values: the index is no filter);
- * the count of firing episodes reads the partial index alerts_name_namespaces (firing only). */
+ * the count of firing episodes reads the partial index alerts_name_namespaces (firing only).
+ * A fingerprint's episodes are found by reading the episode key's index (starts_at,
+ * fingerprint) whole, which covers fingerprint: the row query says so with "id IN", or it would
+ * walk alerts_received and every row behind it (7 ms against 78 ms at 120 000 episodes). */
 static const struct {
     const char *rows;
     const char *count;
@@ -299,7 +338,8 @@ static const struct {
     {"team = :team", "team = :team"},
     {"layer = :layer", "layer = :layer"},
     {"+status = :status", "status = :status"},
-    {"fingerprint = :fingerprint", "fingerprint = :fingerprint"},
+    {"id IN (SELECT id FROM alerts WHERE fingerprint = :fingerprint)",
+     "fingerprint = :fingerprint"},
 };
 #define N_FILTERS    (sizeof list_where / sizeof list_where[0])
 #define N_LIST_MASKS (1u << N_FILTERS)
@@ -677,7 +717,8 @@ static enum rr_err find_alert(struct rr_store *store, const char *fingerprint, c
     int rc = sqlite3_step(st);
     *id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     *firing = rc == SQLITE_ROW && sqlite3_column_int(st, 1);
-    enum rr_err err = rc == SQLITE_ROW || rc == SQLITE_DONE ? RR_OK : fail(store, rc, "find alert", diag);
+    enum rr_err err =
+        rc == SQLITE_ROW || rc == SQLITE_DONE ? RR_OK : fail(store, rc, "find alert", diag);
     sqlite3_reset(st);
     return err;
 }
@@ -728,8 +769,8 @@ enum rr_err rr_store_put_alert(struct rr_store *store, const struct rr_alert *al
         sqlite3_bind_int64(st, 9, received_ms);
         sqlite3_bind_int64(st, 10, receipt_id);
         const struct rr_store_decision none = {0}, *d = decision ? decision : &none;
-        const char *fields[] = {d->json, d->layer, d->team, d->base_layer, d->namespace,
-                                d->cluster};
+        const char *fields[] = {d->json,       d->layer,     d->team,
+                                d->base_layer, d->namespace, d->cluster};
         for (int i = 0; i < 6; i++)
             rr__store_bind_text(st, 11 + i, fields[i]);
         *outcome = RR_STORE_NEW_EPISODE;

@@ -193,6 +193,22 @@ static void raw_exec(const char *path, const char *sql)
     sqlite3_close(db);
 }
 
+/* One text (or "(null)") from a plain read-only connection to the file; owned, free(). */
+static char *raw_text(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
+                  sqlite3_errmsg(db));
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    const unsigned char *v = sqlite3_column_text(st, 0);
+    char *copy = strdup(v ? (const char *)v : "(null)");
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return copy;
+}
+
 START_TEST(test_open_creates_file_wal_and_schema)
 {
     struct fx f;
@@ -234,6 +250,62 @@ START_TEST(test_reopen_keeps_data_and_does_not_migrate_again)
     ck_assert_int_eq(list(f.store, Q(0), &rs), 1);
     ck_assert_int_eq(raw_int(f.path, "SELECT count(*) FROM sqlite_master"), objects);
     ck_assert_int_eq(raw_int(f.path, "PRAGMA user_version"), rr_store_schema_version());
+    fx_close(&f);
+}
+END_TEST
+
+/* Every stored row of the tables an upgrade rebuilds or must not touch, as one text. */
+#define ALL_ROWS                                                                                   \
+    "SELECT group_concat(r, ';') FROM ("                                                           \
+    " SELECT * FROM (SELECT 'a' || id || fingerprint || starts_at || coalesce(ends_at, '-') ||"    \
+    "  status || alertname || labels || annotations || generator_url || received_at ||"            \
+    "  updated_at || last_receipt_id || repeats || last_outcome || coalesce(decision, '-') ||"     \
+    "  coalesce(layer, '-') || coalesce(team, '-') || coalesce(base_layer, '-') ||"                \
+    "  coalesce(namespace, '-') || coalesce(cluster, '-') AS r FROM alerts ORDER BY id)"           \
+    " UNION ALL SELECT 'counts' || (SELECT count(*) FROM receipts) || '/' ||"                      \
+    "  (SELECT count(*) FROM escalations) || '/' || (SELECT count(*) FROM outbox) || '/' ||"       \
+    "  (SELECT count(*) FROM deliveries))"
+
+/* A database written by the previous schema (tests/fixtures/store/v7.sql: four episodes, two
+ * firing, with their pages) opens with every row kept and its episodes still found by key. */
+START_TEST(test_version_7_database_upgrades_keeping_every_row_and_episode)
+{
+    struct fx f;
+    f.dir = rr_test_tmpdir();
+    (void)snprintf(f.path, sizeof f.path, "%s/rr.db", f.dir);
+    char *dump_path = rr_test_fixture("store/v7.sql");
+    char *dump = rr_test_read_file(dump_path, NULL);
+    raw_exec(f.path, dump);
+    ck_assert_int_eq(raw_int(f.path, "PRAGMA user_version"), 7);
+    char *before = raw_text(f.path, ALL_ROWS);
+    ck_assert_msg(strstr(before, "counts5/4/12/12"), "fixture not loaded: %s", before);
+
+    struct rr_diag d = {{0}};
+    ck_assert_msg(rr_store_open(f.path, NULL, &f.store, &d) == RR_OK, "open: %s", d.msg);
+    ck_assert_int_eq(raw_int(f.path, "PRAGMA user_version"), rr_store_schema_version());
+    char *after = raw_text(f.path, ALL_ROWS);
+    ck_assert_str_eq(after, before);
+
+    /* The firing episode 59ab3f947671979c @ 01:33:12.168Z: a repeat, then its resolve, then a
+     * re-fire (a new startsAt) of the same fingerprint, received after the fixture's receipts. */
+    const int64_t later = 1800000000000LL;
+    struct talert t;
+    talert_init(&t, "59ab3f947671979c", "2026-11-22T01:33:12.168Z", NULL, NULL);
+    ck_assert_int_eq(put_ok(f.store, &t, later, NULL), RR_STORE_DUPLICATE);
+    talert_init(&t, "59ab3f947671979c", "2026-11-22T01:33:12.168Z", "2026-11-22T02:00:00Z", NULL);
+    ck_assert_int_eq(put_ok(f.store, &t, later + 1, NULL), RR_STORE_RESOLVED);
+    talert_init(&t, "59ab3f947671979c", "2026-11-22T03:00:00Z", NULL, NULL);
+    ck_assert_int_eq(put_ok(f.store, &t, later + 2, NULL), RR_STORE_NEW_EPISODE);
+    struct rows rs = {0};
+    ck_assert_int_eq(list(f.store, Q(.fingerprint = "59ab3f947671979c"), &rs), 2);
+    ck_assert_str_eq(rs.r[0].starts, "2026-11-22T03:00:00Z");
+    ck_assert_str_eq(rs.r[1].starts, "2026-11-22T01:33:12.168Z");
+    ck_assert_str_eq(rs.r[1].status, "resolved");
+    ck_assert_int_eq(raw_int(f.path, "SELECT count(*) FROM alerts"), 5);
+    free(after);
+    free(before);
+    free(dump);
+    free(dump_path);
     fx_close(&f);
 }
 END_TEST
@@ -852,6 +924,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_open_creates_file_wal_and_schema);
     tcase_add_test(tc, test_reopen_keeps_data_and_does_not_migrate_again);
     tcase_add_test(tc, test_newer_schema_is_refused_untouched);
+    tcase_add_test(tc, test_version_7_database_upgrades_keeping_every_row_and_episode);
     suite_add_tcase(s, tc);
     tc = tcase_create("episodes");
     tcase_add_test(tc, test_new_episode_stores_every_field);
