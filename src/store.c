@@ -2,10 +2,11 @@
  * store: SQLite schema, migrations and statements (see include/rr/store.h for the contract).
  *
  * Every statement the hot path runs is prepared once at open from the stmt_sql table; storing
- * an alert is one upsert whose RETURNING clause says what it did, so a receipt costs one
- * B-tree descent per alert and no extra SELECT. Listing queries are assembled from a fixed set
- * of WHERE fragments (never from input text) and cached per filter combination.
+ * an alert is a lookup of its episode key, then an insert or an update. Listing queries are
+ * assembled from a fixed set of WHERE fragments (never from input text) and cached per filter
+ * combination.
  */
+#define RR_LOG_MODULE "store"
 #include "rr/store.h"
 
 #include <errno.h>
@@ -19,6 +20,7 @@
 
 #include "rr/buf.h"
 #include "rr/clock.h"
+#include "rr/log.h"
 
 #include "store_int.h"
 
@@ -517,6 +519,11 @@ static enum rr_err migrate(struct rr_store *s, struct rr_diag *diag)
 {
     int version = 0;
     enum rr_err err = user_version(s, &version, diag);
+    int from = version;
+    int64_t t0 = rr_clock_mono_ns();
+    /* An upgrade may rebuild a table: say so before, so a slow start has its reason in the log. */
+    if (!err && version > 0 && version < SCHEMA_VERSION && !s->readonly)
+        RR_INFO("migrating schema", "from=%d to=%d", version, SCHEMA_VERSION);
     while (!err && version < SCHEMA_VERSION) {
         if (s->readonly)
             return rr_diag_set(diag, RR_ERR_DB,
@@ -541,6 +548,9 @@ static enum rr_err migrate(struct rr_store *s, struct rr_diag *diag)
         if (err && !sqlite3_get_autocommit(s->db))
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     }
+    if (!err && from > 0 && from < SCHEMA_VERSION)
+        RR_INFO("schema migrated", "from=%d to=%d ms=%lld", from, SCHEMA_VERSION,
+                (long long)((rr_clock_mono_ns() - t0) / 1000000));
     if (!err && version > SCHEMA_VERSION)
         err = rr_diag_set(diag, RR_ERR_DB,
                           "schema version %d is newer than this binary knows (%d); "
