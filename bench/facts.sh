@@ -11,27 +11,14 @@
 #   facts_us_fresh=X facts_us_stuck=Y stuck_episodes=30000 namespaces_fresh=1 namespaces_stuck=1
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
 
-die() { echo "bench/facts.sh: $*" >&2; exit 1; }
-
-scripts/deps build
-echo "== build (release preset, rr_core)"
-cmake --preset release >/dev/null
-cmake --build --preset release -j2 --target rr_core >/dev/null
-LIB=$ROOT/build/release/librr_core.a
-[ -f "$LIB" ] || die "no $LIB"
-
-mkdir -p var
-WORK=$(mktemp -d "$ROOT/var/bench-facts.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-
-echo "== compile bench/facts_bench.c"
-# shellcheck disable=SC2046 # pkg-config output is a word list
-cc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -D_FORTIFY_SOURCE=2 -Wall -Wextra -Werror \
-    -I "$ROOT/include" bench/facts_bench.c "$LIB" \
-    $(pkg-config --cflags --libs libmicrohttpd jansson libcurl sqlite3 yaml-0.1 libpcre2-8) \
-    -pthread -lm -o "$WORK/facts_bench"
+BENCH=facts
+BENCH_PIDS=""
+BENCH_LOGS=""
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_start
+bench_program bench/facts_bench.c "$WORK/facts_bench"
 
 echo "== questions (1 s per state)"
 line=$("$WORK/facts_bench" "$WORK/rr.db" "${BENCH_SECONDS:-1}")

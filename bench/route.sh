@@ -29,24 +29,13 @@ SIZES="10 100 1000 10000"
 RUNBOOKS=1000
 LABEL_SETS=10000
 
-die() { echo "bench/route.sh: $*" >&2; exit 1; }
-
-scripts/deps build
-echo "== build (release preset, rr_core)"
-cmake --preset release >/dev/null
-cmake --build --preset release -j2 --target rr_core >/dev/null
-LIB=$ROOT/build/release/librr_core.a
-[ -f "$LIB" ] || die "no $LIB"
+BENCH=route
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/rr-bench-route.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
-
-echo "== compile bench/route_bench.c"
-# shellcheck disable=SC2046 # pkg-config output is a word list
-cc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -D_FORTIFY_SOURCE=2 -Wall -Wextra -Werror \
-    -I "$ROOT/include" bench/route_bench.c "$LIB" \
-    $(pkg-config --cflags --libs libmicrohttpd jansson libcurl sqlite3 yaml-0.1 libpcre2-8) \
-    -pthread -lm -o "$WORK/route_bench"
+bench_program bench/route_bench.c "$WORK/route_bench"
 
 echo "== generate $RUNBOOKS runbooks and routing tables of $SIZES routes"
 for n in $SIZES; do

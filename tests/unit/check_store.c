@@ -169,8 +169,9 @@ static int64_t list(struct rr_store *s, const struct rr_alert_query *q, struct r
     return total;
 }
 
-/* One integer from a plain connection to the file (read-only, so it never migrates). */
-static int64_t raw_int(const char *path, const char *sql)
+/* The first row of sql on a plain connection to the file (read-only, so it never migrates);
+ * raw_done() closes both. */
+static sqlite3_stmt *raw_row(const char *path, const char *sql)
 {
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
@@ -178,10 +179,33 @@ static int64_t raw_int(const char *path, const char *sql)
     ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
                   sqlite3_errmsg(db));
     ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-    int64_t v = sqlite3_column_int64(st, 0);
+    return st;
+}
+
+static void raw_done(sqlite3_stmt *st)
+{
+    sqlite3 *db = sqlite3_db_handle(st);
     sqlite3_finalize(st);
     sqlite3_close(db);
+}
+
+/* One integer, read as raw_row does. */
+static int64_t raw_int(const char *path, const char *sql)
+{
+    sqlite3_stmt *st = raw_row(path, sql);
+    int64_t v = sqlite3_column_int64(st, 0);
+    raw_done(st);
     return v;
+}
+
+/* One text (or "(null)"), read as raw_row does; owned, free(). */
+static char *raw_text(const char *path, const char *sql)
+{
+    sqlite3_stmt *st = raw_row(path, sql);
+    const unsigned char *v = sqlite3_column_text(st, 0);
+    char *copy = strdup(v ? (const char *)v : "(null)");
+    raw_done(st);
+    return copy;
 }
 
 static void raw_exec(const char *path, const char *sql)
@@ -191,22 +215,6 @@ static void raw_exec(const char *path, const char *sql)
     ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK, "%s: %s", sql,
                   sqlite3_errmsg(db));
     sqlite3_close(db);
-}
-
-/* One text (or "(null)") from a plain read-only connection to the file; owned, free(). */
-static char *raw_text(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
-                  sqlite3_errmsg(db));
-    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-    const unsigned char *v = sqlite3_column_text(st, 0);
-    char *copy = strdup(v ? (const char *)v : "(null)");
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return copy;
 }
 
 START_TEST(test_open_creates_file_wal_and_schema)
