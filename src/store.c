@@ -519,11 +519,13 @@ static enum rr_err migrate(struct rr_store *s, struct rr_diag *diag)
 {
     int version = 0;
     enum rr_err err = user_version(s, &version, diag);
+    /* An upgrade may rebuild a table: say so before, so a slow start has its reason in the log.
+     * (A new file, version 0, is no upgrade; a read-only connection fails below.) */
     int from = version;
+    bool upgrading = !err && from > 0 && from < SCHEMA_VERSION && !s->readonly;
     int64_t t0 = rr_clock_mono_ns();
-    /* An upgrade may rebuild a table: say so before, so a slow start has its reason in the log. */
-    if (!err && version > 0 && version < SCHEMA_VERSION && !s->readonly)
-        RR_INFO("migrating schema", "from=%d to=%d", version, SCHEMA_VERSION);
+    if (upgrading)
+        RR_INFO("migrating schema", "from=%d to=%d", from, SCHEMA_VERSION);
     while (!err && version < SCHEMA_VERSION) {
         if (s->readonly)
             return rr_diag_set(diag, RR_ERR_DB,
@@ -548,7 +550,7 @@ static enum rr_err migrate(struct rr_store *s, struct rr_diag *diag)
         if (err && !sqlite3_get_autocommit(s->db))
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     }
-    if (!err && from > 0 && from < SCHEMA_VERSION)
+    if (!err && upgrading)
         RR_INFO("schema migrated", "from=%d to=%d ms=%lld", from, SCHEMA_VERSION,
                 (long long)((rr_clock_mono_ns() - t0) / 1000000));
     if (!err && version > SCHEMA_VERSION)

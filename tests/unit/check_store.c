@@ -89,27 +89,36 @@ static void fx_close(struct fx *f)
     free(f->dir);
 }
 
-/* One webhook with one alert, in its own transaction, as the writer would store it. */
-static enum rr_err put_one(struct rr_store *s, struct talert *t, int64_t ms, const char *decision,
-                           enum rr_store_outcome *outcome, struct rr_diag *d)
+/* One webhook with one alert and its decision fields, in its own transaction, as the writer
+ * would store it. */
+static enum rr_err put_decided(struct rr_store *s, struct talert *t, int64_t ms,
+                               const struct rr_store_decision *rec, enum rr_store_outcome *outcome,
+                               struct rr_diag *d)
 {
     struct rr_webhook w = webhook_of(&t->a, 1);
     int64_t receipt = 0;
     enum rr_err err = rr_store_begin(s, d);
     if (!err)
         err = rr_store_put_receipt(s, &w, ms, &receipt, d);
-    /* The writer hands over the decision's layer and team with its JSON; take them from it. */
-    json_t *j = decision ? json_loads(decision, 0, NULL) : NULL;
-    struct rr_store_decision rec = {.json = decision,
-                                    .layer = json_string_value(json_object_get(j, "layer")),
-                                    .team = json_string_value(json_object_get(j, "team"))};
     if (!err)
-        err = rr_store_put_alert(s, &t->a, receipt, ms, decision ? &rec : NULL, outcome, d);
-    json_decref(j);
+        err = rr_store_put_alert(s, &t->a, receipt, ms, rec, outcome, d);
     if (!err)
         err = rr_store_commit(s, d);
     else
         rr_store_rollback(s);
+    return err;
+}
+
+/* As put_decided, with the decision's layer and team taken from its JSON (NULL: none). */
+static enum rr_err put_one(struct rr_store *s, struct talert *t, int64_t ms, const char *decision,
+                           enum rr_store_outcome *outcome, struct rr_diag *d)
+{
+    json_t *j = decision ? json_loads(decision, 0, NULL) : NULL;
+    struct rr_store_decision rec = {.json = decision,
+                                    .layer = json_string_value(json_object_get(j, "layer")),
+                                    .team = json_string_value(json_object_get(j, "team"))};
+    enum rr_err err = put_decided(s, t, ms, decision ? &rec : NULL, outcome, d);
+    json_decref(j);
     return err;
 }
 
@@ -831,20 +840,14 @@ static void put_episode(struct rr_store *s, const char *fp, const char *alertnam
     struct talert t;
     talert_init(&t, fp, "2026-01-01T00:00:00Z", resolved ? "2026-01-01T00:05:00Z" : NULL, NULL);
     t.labels[0].value = alertname;
-    struct rr_webhook w = webhook_of(&t.a, 1);
     struct rr_store_decision d = {.json = "{}",
                                   .layer = "application",
                                   .base_layer = base_layer,
                                   .namespace = namespace,
                                   .cluster = cluster};
     struct rr_diag diag = {{0}};
-    int64_t receipt = 0;
     enum rr_store_outcome outcome;
-    ck_assert_msg(rr_store_begin(s, &diag) == RR_OK, "%s", diag.msg);
-    ck_assert_msg(rr_store_put_receipt(s, &w, ms, &receipt, &diag) == RR_OK, "%s", diag.msg);
-    ck_assert_msg(rr_store_put_alert(s, &t.a, receipt, ms, &d, &outcome, &diag) == RR_OK, "%s",
-                  diag.msg);
-    ck_assert_msg(rr_store_commit(s, &diag) == RR_OK, "%s", diag.msg);
+    ck_assert_msg(put_decided(s, &t, ms, &d, &outcome, &diag) == RR_OK, "put: %s", diag.msg);
 }
 
 struct facts_seen {
