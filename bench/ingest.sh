@@ -176,9 +176,9 @@ function setup(thread)
   thread:set("tid", n_threads)
 end
 
--- startsAt: when the alert began firing. Prometheus gives every alert one rule evaluation
--- activates the same one, and new episodes start shortly before they arrive: one time per
--- request (all alerts of a batch share it), increasing by a millisecond per request.
+-- startsAt: when the alert began firing. Alerts activated by one rule evaluation share it, and
+-- new episodes start shortly before they arrive. So: one time per request (a batch's alerts
+-- share it), a millisecond later for each request.
 local function starts_at()
   local ms = counter
   return string.format("2026-01-01T%02d:%02d:%02d.%03d%dZ", run % 24, math.floor(ms / 60000) % 60,
